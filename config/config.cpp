@@ -1,0 +1,433 @@
+#include "config/config.hpp"
+
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace complaintd::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// Collects errors while walking the document; every lookup records the key as known so
+// that leftovers can be reported as unknown keys (with a suggestion for typos).
+class Reader {
+ public:
+  Reader(std::string file, std::vector<ConfigError>& errors) : file_(std::move(file)), errors_(errors) {}
+
+  void error(const toml::node* node, const std::string& key, std::string message) {
+    ConfigError e{file_, 0, 0, key, std::move(message)};
+    if (node != nullptr) {
+      e.line = static_cast<int>(node->source().begin.line);
+      e.column = static_cast<int>(node->source().begin.column);
+    }
+    errors_.push_back(std::move(e));
+  }
+
+  /// Reports keys of `table` not in `known`.
+  void check_unknown(const toml::table& table, const std::string& prefix,
+                     std::initializer_list<std::string_view> known) {
+    for (const auto& [k, v] : table) {
+      const std::string_view key = k.str();
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      std::string message = "unknown key";
+      std::string_view best;
+      std::size_t best_d = 3;
+      for (auto candidate : known) {
+        const auto d = edit_distance(key, candidate);
+        if (d < best_d) { best_d = d; best = candidate; }
+      }
+      if (!best.empty()) message += "; did you mean \"" + std::string(best) + "\"?";
+      error(&v, join(prefix, key), message);
+    }
+  }
+
+  static std::string join(const std::string& prefix, std::string_view key) {
+    return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
+  }
+
+  std::optional<std::string> string(const toml::table& t, const std::string& prefix, std::string_view key,
+                                    bool required) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) {
+      if (required) error(&t, join(prefix, key), "missing (required)");
+      return std::nullopt;
+    }
+    if (auto s = n->value<std::string>(); s && n->is_string()) return *s;
+    error(n, join(prefix, key), "must be a string");
+    return std::nullopt;
+  }
+
+  std::optional<bool> boolean(const toml::table& t, const std::string& prefix, std::string_view key) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return std::nullopt;
+    if (n->is_boolean()) return n->as_boolean()->get();
+    error(n, join(prefix, key), "must be true or false");
+    return std::nullopt;
+  }
+
+  std::optional<Duration> duration(const toml::table& t, const std::string& prefix, std::string_view key) {
+    auto s = string(t, prefix, key, false);
+    if (!s) return std::nullopt;
+    auto d = parse_duration(*s);
+    if (!d) {
+      error(t.get(key), join(prefix, key), d.error().message);
+      return std::nullopt;
+    }
+    return *d;
+  }
+
+  /// `password` or `password_file` (exactly one, or neither when `optional`).
+  std::string secret(const toml::table& t, const std::string& prefix, const fs::path& base, bool optional) {
+    const auto inline_pw = string(t, prefix, "password", false);
+    const auto file = string(t, prefix, "password_file", false);
+    if (inline_pw && file) {
+      error(t.get("password_file"), join(prefix, "password_file"), "set password or password_file, not both");
+      return {};
+    }
+    if (inline_pw) return *inline_pw;
+    if (file) {
+      fs::path p = *file;
+      if (p.is_relative()) p = base / p;
+      std::ifstream in(p, std::ios::binary);
+      if (!in) {
+        error(t.get("password_file"), join(prefix, "password_file"), "cannot read " + p.string());
+        return {};
+      }
+      std::string pw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      // A trailing newline from `echo secret > file` is not part of the password.
+      while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
+      return pw;
+    }
+    if (!optional) error(&t, join(prefix, "password"), "missing: set password or password_file");
+    return {};
+  }
+
+ private:
+  std::string file_;
+  std::vector<ConfigError>& errors_;
+};
+
+bool is_mail_url(std::string_view url, std::string_view plain, std::string_view tls) {
+  auto starts = [&](std::string_view scheme) {
+    return url.size() > scheme.size() + 3 && url.substr(0, scheme.size()) == scheme &&
+           url.substr(scheme.size(), 3) == "://";
+  };
+  return starts(plain) || starts(tls);
+}
+
+std::optional<std::chrono::seconds> parse_interval(const toml::node& n) {
+  if (auto i = n.value<std::int64_t>(); i && n.is_integer()) {
+    if (*i < 1 || *i > 86400) return std::nullopt;
+    return std::chrono::seconds(*i);
+  }
+  if (!n.is_string()) return std::nullopt;
+  std::string s = *n.value<std::string>();
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || v < 1) return std::nullopt;
+  std::string unit(ptr, static_cast<std::size_t>(s.data() + s.size() - ptr));
+  unit.erase(std::remove(unit.begin(), unit.end(), ' '), unit.end());
+  std::int64_t mult = 0;
+  if (unit == "s" || unit == "sec" || unit == "second" || unit == "seconds") mult = 1;
+  if (unit == "m" || unit == "min" || unit == "minute" || unit == "minutes") mult = 60;
+  if (mult == 0 || v * mult > 86400) return std::nullopt;
+  return std::chrono::seconds(v * mult);
+}
+
+std::optional<std::chrono::year_month_day> parse_date(const toml::node& n) {
+  if (n.is_date()) {
+    const auto d = n.as_date()->get();
+    std::chrono::year_month_day ymd{std::chrono::year{d.year}, std::chrono::month{d.month},
+                                    std::chrono::day{d.day}};
+    return ymd.ok() ? std::optional(ymd) : std::nullopt;
+  }
+  if (!n.is_string()) return std::nullopt;
+  const std::string s = *n.value<std::string>();
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char dash1 = 0, dash2 = 0;
+  std::istringstream in(s);
+  in >> y >> dash1 >> m >> dash2 >> d;
+  if (!in || dash1 != '-' || dash2 != '-' || (!in.eof() && in.peek() != EOF)) return std::nullopt;
+  std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+  return ymd.ok() ? std::optional(ymd) : std::nullopt;
+}
+
+bool is_known_timezone(const std::string& name) {
+  std::unique_ptr<icu::TimeZone> tz(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(name)));
+  if (!tz) return false;
+  icu::UnicodeString id;
+  tz->getID(id);
+  // ICU answers unknown names with the "Etc/Unknown" zone rather than an error.
+  return id != icu::UnicodeString("Etc/Unknown");
+}
+
+void validate_reference_format(Reader& r, const toml::node* n, const std::string& fmt) {
+  std::size_t seq = 0;
+  for (std::size_t i = 0; i < fmt.size(); ++i) {
+    const char c = fmt[i];
+    if (c == '{') {
+      const auto close = fmt.find('}', i);
+      if (close == std::string::npos) {
+        r.error(n, "service.reference_format", "unclosed '{'");
+        return;
+      }
+      const std::string token = fmt.substr(i + 1, close - i - 1);
+      const bool seq_token = token == "seq" || (token.size() == 6 && token.rfind("seq:0", 0) == 0 &&
+                                                token[5] >= '1' && token[5] <= '9');
+      if (seq_token) ++seq;
+      else if (token != "year" && token != "yy" && token != "month") {
+        r.error(n, "service.reference_format",
+                "unknown placeholder {" + token + "}; use {year}, {yy}, {month}, {seq} or {seq:06}");
+        return;
+      }
+      i = close;
+    } else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '/' || c == '_' || c == '.')) {
+      // The reference travels in subjects as "[REF]": brackets, spaces or quotes would
+      // make it ambiguous to find again in a reply.
+      r.error(n, "service.reference_format",
+              std::string("character '") + c + "' is not allowed; use letters, digits, - / _ .");
+      return;
+    }
+  }
+  if (seq != 1) r.error(n, "service.reference_format", "must contain exactly one {seq} or {seq:0N}");
+}
+
+}  // namespace
+
+std::string format_error(const ConfigError& e) {
+  std::string out = e.file;
+  if (e.line > 0) out += ":" + std::to_string(e.line) + ":" + std::to_string(e.column);
+  out += ": ";
+  if (!e.key.empty()) out += e.key + ": ";
+  return out + e.message;
+}
+
+bool is_plausible_address(std::string_view a) {
+  const auto at = a.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= a.size() || a.size() > 254) return false;
+  for (char c : a) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '<' || c == '>' || c == '(' || c == ')' || c == ',' || c == ';' ||
+        c == ':' || c == '\\' || c == '"' || c == '[' || c == ']')
+      return false;
+  }
+  const auto domain = a.substr(at + 1);
+  return domain.find('.') != std::string_view::npos && domain.front() != '.' && domain.back() != '.' &&
+         domain.find('@') == std::string_view::npos;
+}
+
+std::vector<std::string> Config::own_addresses() const {
+  std::vector<std::string> out;
+  out.push_back(smtp.from_address);
+  for (const auto& m : mailboxes) out.push_back(m.address);
+  for (auto& a : out) std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
+  LoadResult result;
+  const std::string file = path.string();
+  Reader r(file, result.errors);
+  toml::table doc;
+  try {
+    doc = toml::parse(toml_text, file);
+  } catch (const toml::parse_error& e) {
+    result.errors.push_back(ConfigError{file, static_cast<int>(e.source().begin.line),
+                                        static_cast<int>(e.source().begin.column), "",
+                                        std::string(e.description())});
+    return result;
+  }
+  const fs::path base = path.has_parent_path() ? fs::absolute(path).parent_path() : fs::current_path();
+  auto resolve = [&](const std::string& p) { return fs::path(p).is_relative() ? base / p : fs::path(p); };
+
+  Config cfg;
+  cfg.source = path;
+  r.check_unknown(doc, "", {"service", "mailbox", "smtp", "calendar", "stage"});
+
+  // [service]
+  if (const auto* service = doc["service"].as_table()) {
+    r.check_unknown(*service, "service",
+                    {"name", "database", "timezone", "reference_format", "letters", "log_level"});
+    if (auto v = r.string(*service, "service", "name", true)) cfg.service.name = *v;
+    if (auto v = r.string(*service, "service", "database", true)) cfg.service.database = resolve(*v);
+    if (auto v = r.string(*service, "service", "timezone", false)) {
+      if (is_known_timezone(*v)) cfg.service.timezone = *v;
+      else r.error(service->get("timezone"), "service.timezone", "unknown time zone \"" + *v + "\" (use an IANA name such as \"Europe/London\")");
+    }
+    if (auto v = r.string(*service, "service", "reference_format", false)) {
+      validate_reference_format(r, service->get("reference_format"), *v);
+      cfg.service.reference_format = *v;
+    }
+    cfg.service.letters = resolve(r.string(*service, "service", "letters", false).value_or("letters"));
+    if (auto v = r.string(*service, "service", "log_level", false)) {
+      static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error"};
+      if (levels.count(*v)) cfg.service.log_level = *v;
+      else r.error(service->get("log_level"), "service.log_level", "must be one of trace, debug, info, warn, error");
+    }
+  } else {
+    r.error(nullptr, "service", "missing [service] table");
+  }
+
+  // [[mailbox]]
+  if (const auto* boxes = doc["mailbox"].as_array()) {
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < boxes->size(); ++i) {
+      const std::string prefix = "mailbox[" + std::to_string(i + 1) + "]";
+      const auto* t = (*boxes)[i].as_table();
+      if (t == nullptr) {
+        r.error(&(*boxes)[i], prefix, "must be a table ([[mailbox]])");
+        continue;
+      }
+      r.check_unknown(*t, prefix, {"name", "url", "username", "password", "password_file", "address", "folder",
+                                   "poll_interval", "processed_folder", "tls_ca_file", "tls_verify"});
+      MailboxConfig m;
+      if (auto v = r.string(*t, prefix, "name", true)) {
+        m.name = *v;
+        if (!names.insert(*v).second) r.error(t->get("name"), prefix + ".name", "duplicate mailbox name \"" + *v + "\"");
+      }
+      if (auto v = r.string(*t, prefix, "url", true)) {
+        if (is_mail_url(*v, "imap", "imaps")) m.url = *v;
+        else r.error(t->get("url"), prefix + ".url", "must start with imap:// or imaps://");
+      }
+      if (auto v = r.string(*t, prefix, "username", true)) m.username = *v;
+      m.password = r.secret(*t, prefix, base, false);
+      if (auto v = r.string(*t, prefix, "address", true)) {
+        if (is_plausible_address(*v)) m.address = *v;
+        else r.error(t->get("address"), prefix + ".address", "not an email address: \"" + *v + "\"");
+      }
+      if (auto v = r.string(*t, prefix, "folder", false)) m.folder = *v;
+      if (const auto* n = t->get("poll_interval")) {
+        if (auto s = parse_interval(*n)) m.poll_interval = *s;
+        else r.error(n, prefix + ".poll_interval", "must be seconds (1 to 86400) or a string like \"30s\" or \"5 minutes\"");
+      }
+      if (auto v = r.string(*t, prefix, "processed_folder", false)) m.processed_folder = *v;
+      if (auto v = r.string(*t, prefix, "tls_ca_file", false)) m.tls_ca_file = resolve(*v).string();
+      if (auto v = r.boolean(*t, prefix, "tls_verify")) m.tls_verify = *v;
+      cfg.mailboxes.push_back(std::move(m));
+    }
+    if (boxes->empty()) r.error(boxes, "mailbox", "at least one [[mailbox]] is required");
+  } else if (doc.contains("mailbox")) {
+    r.error(doc.get("mailbox"), "mailbox", "must be an array of tables: write [[mailbox]]");
+  } else {
+    r.error(nullptr, "mailbox", "at least one [[mailbox]] is required");
+  }
+
+  // [smtp]
+  if (const auto* smtp = doc["smtp"].as_table()) {
+    r.check_unknown(*smtp, "smtp", {"url", "username", "password", "password_file", "from", "from_name",
+                                    "tls_ca_file", "tls_verify"});
+    if (auto v = r.string(*smtp, "smtp", "url", true)) {
+      if (is_mail_url(*v, "smtp", "smtps")) cfg.smtp.url = *v;
+      else r.error(smtp->get("url"), "smtp.url", "must start with smtp:// or smtps://");
+    }
+    cfg.smtp.username = r.string(*smtp, "smtp", "username", false).value_or("");
+    cfg.smtp.password = r.secret(*smtp, "smtp", base, true);
+    if (!cfg.smtp.username.empty() && cfg.smtp.password.empty() && !smtp->contains("password") && !smtp->contains("password_file"))
+      r.error(smtp, "smtp.password", "username is set: set password or password_file too");
+    if (auto v = r.string(*smtp, "smtp", "from", true)) {
+      if (is_plausible_address(*v)) cfg.smtp.from_address = *v;
+      else r.error(smtp->get("from"), "smtp.from", "not an email address: \"" + *v + "\"");
+    }
+    cfg.smtp.from_name = r.string(*smtp, "smtp", "from_name", false).value_or(cfg.service.name);
+    if (auto v = r.string(*smtp, "smtp", "tls_ca_file", false)) cfg.smtp.tls_ca_file = resolve(*v).string();
+    if (auto v = r.boolean(*smtp, "smtp", "tls_verify")) cfg.smtp.tls_verify = *v;
+  } else {
+    r.error(nullptr, "smtp", "missing [smtp] table");
+  }
+
+  // [calendar]
+  if (const auto* cal = doc["calendar"].as_table()) {
+    r.check_unknown(*cal, "calendar", {"working_days", "holidays"});
+    if (const auto* n = cal->get("working_days")) {
+      static constexpr std::array<std::string_view, 7> kDays{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+      if (const auto* days = n->as_array()) {
+        cfg.calendar.working_days.fill(false);
+        for (const auto& d : *days) {
+          std::string s = d.value<std::string>().value_or("");
+          std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+          const auto it = std::find(kDays.begin(), kDays.end(), s.substr(0, 3));
+          if (!d.is_string() || it == kDays.end() || (s.size() != 3 && s.size() < 6)) {
+            r.error(&d, "calendar.working_days", "unknown day; use \"mon\" … \"sun\"");
+            continue;
+          }
+          cfg.calendar.working_days[static_cast<std::size_t>(it - kDays.begin())] = true;
+        }
+        if (std::none_of(cfg.calendar.working_days.begin(), cfg.calendar.working_days.end(), [](bool b) { return b; }))
+          r.error(n, "calendar.working_days", "at least one working day is required");
+      } else {
+        r.error(n, "calendar.working_days", "must be a list such as [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]");
+      }
+    }
+    if (const auto* n = cal->get("holidays")) {
+      if (const auto* list = n->as_array()) {
+        for (const auto& h : *list) {
+          if (auto d = parse_date(h)) cfg.calendar.holidays.push_back(*d);
+          else r.error(&h, "calendar.holidays", "not a date; write 2026-12-25");
+        }
+        std::sort(cfg.calendar.holidays.begin(), cfg.calendar.holidays.end());
+      } else {
+        r.error(n, "calendar.holidays", "must be a list of dates");
+      }
+    }
+  }
+
+  // [[stage]]
+  if (const auto* stages = doc["stage"].as_array()) {
+    for (std::size_t i = 0; i < stages->size(); ++i) {
+      const std::string prefix = "stage[" + std::to_string(i + 1) + "]";
+      const auto* t = (*stages)[i].as_table();
+      if (t == nullptr) {
+        r.error(&(*stages)[i], prefix, "must be a table ([[stage]])");
+        continue;
+      }
+      r.check_unknown(*t, prefix, {"name", "acknowledge_within", "respond_within"});
+      StageConfig s;
+      s.name = r.string(*t, prefix, "name", false).value_or("Stage " + std::to_string(i + 1));
+      if (auto d = r.duration(*t, prefix, "acknowledge_within")) s.acknowledge_within = *d;
+      if (auto d = r.duration(*t, prefix, "respond_within")) s.respond_within = *d;
+      cfg.stages.push_back(std::move(s));
+    }
+  } else if (doc.contains("stage")) {
+    r.error(doc.get("stage"), "stage", "must be an array of tables: write [[stage]]");
+  }
+  if (cfg.stages.empty()) cfg.stages.push_back(StageConfig{"Stage 1", {}, {}});
+
+  if (result.errors.empty()) result.config = std::move(cfg);
+  return result;
+}
+
+LoadResult load_config(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.errors.push_back(ConfigError{path.string(), 0, 0, "", "cannot read the file"});
+    return r;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_config(text, path);
+}
+
+}  // namespace complaintd::config

@@ -1,0 +1,216 @@
+#include "daemon/app.hpp"
+
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <csignal>
+#include <list>
+
+#include "daemon/mailbox_poller.hpp"
+#include "daemon/outbox_sender.hpp"
+#include "net/curl_multi.hpp"
+
+namespace complaintd::daemon {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::seconds;
+
+// Waits on `timer` for `d`; returns false when woken early (cancelled).
+asio::awaitable<bool> sleep_for(asio::steady_timer& timer, std::chrono::steady_clock::duration d) {
+  timer.expires_after(d);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+void log_poll(const MailboxPoller& p, const Result<PollStats>& r) {
+  if (!r) {
+    spdlog::error("mailbox={} server={} event=poll-failed error=\"{}\"", p.name(), p.server(), r.error().message);
+  } else if (r->fetched > 0) {
+    spdlog::info("mailbox={} event=polled fetched={} new_cases={} follow_ups={} not_answered={} duplicates={}",
+                 p.name(), r->fetched, r->new_cases, r->follow_ups, r->not_answered, r->duplicates);
+  } else {
+    spdlog::debug("mailbox={} event=polled fetched=0", p.name());
+  }
+}
+
+// The exception edge of every coroutine: nothing escapes into io_context::run().
+auto on_exit(int& exit_code, asio::io_context& io, const char* what) {
+  return [&exit_code, &io, what](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::critical("event=internal-error in={} error=\"{}\"", what, ex.what());
+    }
+    exit_code = kExitSoftware;
+    io.stop();
+  };
+}
+
+class App {
+ public:
+  App(std::shared_ptr<const Runtime> rt, std::unique_ptr<store::Store> store)
+      : rt_(std::move(rt)), store_(std::move(store)), multi_(io_), sender_(multi_, *store_, rt_->config.smtp),
+        sender_timer_(io_) {
+    for (const auto& m : rt_->config.mailboxes) {
+      pollers_.push_back(std::make_unique<MailboxPoller>(multi_, *store_, rt_, m));
+      poll_timers_.emplace_back(io_);
+    }
+  }
+
+  int run_once() {
+    asio::co_spawn(io_, once(), on_exit(exit_code_, io_, "run-once"));
+    io_.run();
+    return exit_code_;
+  }
+
+  int run_forever() {
+    asio::signal_set signals(io_, SIGINT, SIGTERM);
+    signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (!ec) stop(sig);
+    });
+    std::size_t i = 0;
+    for (auto& p : pollers_) {
+      asio::co_spawn(io_, poll_loop(*p, poll_timers_[i], rt_->config.mailboxes[i].poll_interval),
+                     on_exit(exit_code_, io_, "mailbox-poller"));
+      ++i;
+    }
+    asio::co_spawn(io_, send_loop(), on_exit(exit_code_, io_, "outbox-sender"));
+    spdlog::info("event=started mailboxes={} smtp={} database={}", pollers_.size(), sender_.server(),
+                 rt_->config.service.database.string());
+    sd_notify(0, "READY=1\nSTATUS=polling");
+    io_.run();
+    spdlog::info("event=stopped");
+    return exit_code_;
+  }
+
+ private:
+  asio::awaitable<void> once() {
+    for (auto& p : pollers_) {
+      auto r = co_await p->poll_once();
+      log_poll(*p, r);
+      if (!r) exit_code_ = kExitTempFail;
+    }
+    auto d = co_await sender_.drain_once();
+    if (!d) {
+      spdlog::error("event=outbox-failed error=\"{}\"", d.error().message);
+      exit_code_ = kExitTempFail;
+    } else {
+      if (d->sent || d->deferred || d->failed)
+        spdlog::info("event=outbox-drained sent={} deferred={} failed={}", d->sent, d->deferred, d->failed);
+      if (d->deferred || d->failed) exit_code_ = kExitTempFail;
+    }
+  }
+
+  asio::awaitable<void> poll_loop(MailboxPoller& p, asio::steady_timer& timer, seconds interval) {
+    ++active_;
+    int failures = 0;
+    while (!stopping_) {
+      auto r = co_await p.poll_once();
+      log_poll(p, r);
+      if (stopping_) break;
+      auto wait = interval;
+      if (!r) {
+        // Back off while the server is down, but keep trying: 30 s doubling to 15 min,
+        // never less often than the configured interval.
+        ++failures;
+        wait = std::max(interval, std::min(seconds(30) << std::min(failures - 1, 5), seconds(900)));
+        spdlog::info("mailbox={} event=retry-scheduled in_seconds={}", p.name(), wait.count());
+      } else {
+        failures = 0;
+        if (r->new_cases > 0) sender_timer_.cancel();  // acknowledge now, not at the next tick
+      }
+      co_await sleep_for(timer, wait);
+    }
+    finished();
+  }
+
+  asio::awaitable<void> send_loop() {
+    ++active_;
+    int outages = 0;
+    while (!stopping_) {
+      auto d = co_await sender_.drain_once();
+      if (stopping_) break;
+      auto wait = seconds(60);
+      if (!d) {
+        spdlog::error("event=outbox-failed error=\"{}\"", d.error().message);
+      } else if (d->unreachable) {
+        ++outages;
+        wait = std::min(seconds(30) << std::min(outages - 1, 5), seconds(900));
+      } else {
+        outages = 0;
+        if (auto next = store_->next_outbox_attempt(); next && *next) {
+          auto at = triage::parse_iso_instant(**next);
+          if (at) {
+            const auto until = *at - std::chrono::time_point_cast<seconds>(std::chrono::system_clock::now());
+            wait = std::clamp(std::chrono::duration_cast<seconds>(until), seconds(1), seconds(60));
+          }
+        }
+      }
+      co_await sleep_for(sender_timer_, wait);
+    }
+    finished();
+  }
+
+  void stop(int sig) {
+    spdlog::info("event=stopping signal={}", sig == SIGTERM ? "TERM" : "INT");
+    sd_notify(0, "STOPPING=1");
+    stopping_ = true;
+    for (auto& t : poll_timers_) t.cancel();
+    sender_timer_.cancel();
+    // Work in flight (an IMAP fetch, an SMTP transaction) gets a moment to finish; the
+    // database is never mid-transaction here because commits are synchronous.
+    hard_stop_ = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(1500));
+    hard_stop_->async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        spdlog::warn("event=stop-timeout action=abandoning-transfers-in-flight");
+        io_.stop();
+      }
+    });
+  }
+
+  void finished() {
+    if (--active_ == 0 && stopping_) {
+      if (hard_stop_) hard_stop_->cancel();
+      io_.stop();
+    }
+  }
+
+  std::shared_ptr<const Runtime> rt_;
+  std::unique_ptr<store::Store> store_;
+  asio::io_context io_;
+  net::CurlMulti multi_;
+  OutboxSender sender_;
+  std::vector<std::unique_ptr<MailboxPoller>> pollers_;
+  std::vector<asio::steady_timer> poll_timers_;
+  asio::steady_timer sender_timer_;
+  std::unique_ptr<asio::steady_timer> hard_stop_;
+  bool stopping_ = false;
+  int active_ = 0;
+  int exit_code_ = kExitOk;
+};
+
+}  // namespace
+
+int run_daemon(std::shared_ptr<const Runtime> rt, const RunOptions& options) {
+  auto store = store::Store::open(rt->config.service.database.string());
+  if (!store) {
+    spdlog::error("event=database-unavailable database={} error=\"{}\"", rt->config.service.database.string(),
+                  store.error().message);
+    return kExitTempFail;
+  }
+  App app(std::move(rt), std::move(*store));
+  return options.once ? app.run_once() : app.run_forever();
+}
+
+}  // namespace complaintd::daemon

@@ -1,0 +1,27 @@
+#pragma once
+// The daemon: one io_context, one poller coroutine per mailbox, one outbox sender, and
+// signal handling. `run --once` is the same machinery run through one round.
+
+#include <filesystem>
+#include <memory>
+
+#include "daemon/runtime.hpp"
+
+namespace complaintd::daemon {
+
+/// Exit codes (sysexits.h), documented in docs/OPERATIONS.md.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitSoftware = 70,  ///< an internal error
+  kExitTempFail = 75,  ///< a server or the database failed; work is kept and retried
+  kExitConfig = 78,    ///< the configuration is invalid
+};
+
+struct RunOptions {
+  bool once = false;
+};
+
+/// Runs the daemon (or one round) with an already loaded runtime; returns the exit code.
+int run_daemon(std::shared_ptr<const Runtime> rt, const RunOptions& options);
+
+}  // namespace complaintd::daemon

@@ -1,0 +1,299 @@
+// complaintd's command line (CLI11). main() only parses arguments and dispatches; each
+// subcommand is a function returning a sysexits.h code (docs/OPERATIONS.md).
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "daemon/app.hpp"
+#include "daemon/ingest.hpp"
+#include "daemon/json.hpp"
+#include "daemon/runtime.hpp"
+#include "daemon/store/store.hpp"
+#include "outbound/letter.hpp"
+#include "parser/parse.hpp"
+#include "triage/classify.hpp"
+
+#ifndef COMPLAINTD_VERSION
+#define COMPLAINTD_VERSION "0.0.0"
+#endif
+
+namespace complaintd::daemon {
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/complaintd/complaintd.toml";
+
+void init_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("complaintd");
+  // journald adds its own timestamps; a terminal wants them.
+  if (std::getenv("JOURNAL_STREAM") != nullptr) logger->set_pattern("%l %v");
+  else logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+std::shared_ptr<const Runtime> load_or_report(const std::string& path) {
+  std::vector<std::string> errors;
+  auto rt = Runtime::load(path, errors);
+  if (!rt) {
+    for (const auto& e : errors) std::cerr << e << "\n";
+    if (errors.empty()) std::cerr << rt.error().message << "\n";
+    return nullptr;
+  }
+  return *rt;
+}
+
+std::string read_stdin() {
+  std::ios::sync_with_stdio(false);
+  std::string data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  return data;
+}
+
+int cmd_run(const std::string& config_path, bool once) {
+  auto rt = load_or_report(config_path);
+  if (!rt) return kExitConfig;
+  init_logging(rt->config.service.log_level);
+  return run_daemon(rt, RunOptions{once});
+}
+
+int cmd_check_config(const std::string& config_path) {
+  auto rt = load_or_report(config_path);
+  if (!rt) return kExitConfig;
+  std::cout << config_path << ": OK (" << rt->config.mailboxes.size() << " mailbox(es), " << rt->config.stages.size()
+            << " stage(s), time zone " << rt->config.service.timezone << ")\n";
+  return kExitOk;
+}
+
+int cmd_ingest(const std::string& config_path) {
+  auto rt = load_or_report(config_path);
+  if (!rt) return kExitConfig;
+  init_logging(rt->config.service.log_level);
+  const std::string raw = read_stdin();
+  if (!std::cin.eof() && std::cin.fail()) {
+    spdlog::error("event=ingest-failed error=\"cannot read standard input\"");
+    return kExitTempFail;
+  }
+  auto store = store::Store::open(rt->config.service.database.string());
+  if (!store) {
+    // EX_TEMPFAIL makes the MTA keep the message and retry (like RT's mailgate).
+    spdlog::error("event=ingest-failed database={} error=\"{}\"", rt->config.service.database.string(),
+                  store.error().message);
+    return kExitTempFail;
+  }
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto outcome = ingest_message(**store, *rt, store::MessageLocation{}, raw, now);
+  if (!outcome) {
+    spdlog::error("event=ingest-failed error=\"{}\"", outcome.error().message);
+    return kExitTempFail;
+  }
+  spdlog::info("event=ingested outcome={} case={} reason=\"{}\"", to_string(outcome->kind),
+               outcome->reference.empty() ? "-" : outcome->reference, outcome->reason);
+  return kExitOk;
+}
+
+void print_address_json(std::ostream& out, const parser::Address& a) {
+  out << "{\"name\": " << json_string(a.name) << ", \"address\": " << json_string(a.address) << "}";
+}
+
+void print_address_list_json(std::ostream& out, const std::vector<parser::Address>& list) {
+  out << "[";
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (i) out << ", ";
+    print_address_json(out, list[i]);
+  }
+  out << "]";
+}
+
+int cmd_parse() {
+  const auto msg = parser::parse(read_stdin());
+  const auto machine = triage::machine_mail_reason(msg);
+  std::ostream& out = std::cout;
+  out << "{\n";
+  out << "  \"message_id\": " << json_string(msg.message_id) << ",\n";
+  out << "  \"subject\": " << json_string(msg.subject) << ",\n";
+  out << "  \"from\": ";
+  if (msg.from) print_address_json(out, *msg.from);
+  else out << "null";
+  out << ",\n  \"reply_to\": ";
+  print_address_list_json(out, msg.reply_to);
+  out << ",\n  \"to\": ";
+  print_address_list_json(out, msg.to);
+  out << ",\n  \"cc\": ";
+  print_address_list_json(out, msg.cc);
+  out << ",\n  \"date\": " << json_string(msg.date) << ",\n";
+  out << "  \"in_reply_to\": " << json_string(msg.in_reply_to) << ",\n";
+  out << "  \"references\": [";
+  for (std::size_t i = 0; i < msg.references.size(); ++i) out << (i ? ", " : "") << json_string(msg.references[i]);
+  out << "],\n  \"content_type\": " << json_string(msg.content_type) << ",\n";
+  out << "  \"text\": " << json_string(msg.text) << ",\n";
+  out << "  \"attachments\": [";
+  for (std::size_t i = 0; i < msg.attachments.size(); ++i) {
+    const auto& a = msg.attachments[i];
+    out << (i ? ", " : "") << "{\"filename\": " << json_string(a.filename)
+        << ", \"content_type\": " << json_string(a.content_type) << ", \"size\": " << a.size << "}";
+  }
+  out << "],\n  \"machine_mail\": {\"is_machine\": " << (machine.empty() ? "false" : "true")
+      << ", \"reason\": " << json_string(machine) << "},\n";
+  out << "  \"defects\": [";
+  for (std::size_t i = 0; i < msg.defects.size(); ++i) out << (i ? ", " : "") << json_string(msg.defects[i]);
+  out << "]\n}\n";
+  return kExitOk;
+}
+
+std::unique_ptr<store::Store> open_store_for_reading(const std::string& config_path) {
+  auto rt = load_or_report(config_path);
+  if (!rt) return nullptr;
+  auto store = store::Store::open(rt->config.service.database.string());
+  if (!store) {
+    std::cerr << "cannot open the database: " << store.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+int cmd_cases_list(const std::string& config_path, bool json) {
+  auto store = open_store_for_reading(config_path);
+  if (!store) return kExitTempFail;
+  auto cases = store->list_cases();
+  if (!cases) {
+    std::cerr << cases.error().message << "\n";
+    return kExitTempFail;
+  }
+  if (json) {
+    std::cout << "[";
+    for (std::size_t i = 0; i < cases->size(); ++i) {
+      const auto& c = (*cases)[i];
+      std::cout << (i ? ",\n " : "") << "{\"reference\": " << json_string(c.reference)
+                << ", \"kind\": " << json_string(c.kind) << ", \"state\": " << json_string(c.state)
+                << ", \"stage\": " << json_string(c.stage) << ", \"customer\": " << json_string(c.customer_address)
+                << ", \"subject\": " << json_string(c.subject) << ", \"received_at\": " << json_string(c.received_at)
+                << ", \"respond_by\": " << json_string(c.respond_by_date) << "}";
+    }
+    std::cout << "]\n";
+    return kExitOk;
+  }
+  std::printf("%-18s %-20s %-10s %-8s %-28s %s\n", "REFERENCE", "RECEIVED", "RESPOND BY", "STATE", "CUSTOMER", "SUBJECT");
+  for (const auto& c : *cases) {
+    std::printf("%-18s %-20s %-10s %-8s %-28s %s\n", c.reference.c_str(), c.received_at.c_str(),
+                c.respond_by_date.c_str(), c.state.c_str(), c.customer_address.c_str(),
+                outbound::sanitize_header_text(c.subject, 60).c_str());
+  }
+  std::printf("%zu case(s)\n", cases->size());
+  return kExitOk;
+}
+
+int cmd_cases_show(const std::string& config_path, const std::string& reference) {
+  auto store = open_store_for_reading(config_path);
+  if (!store) return kExitTempFail;
+  auto found = store->find_case(reference);
+  if (!found) {
+    std::cerr << found.error().message << "\n";
+    return kExitTempFail;
+  }
+  if (!*found) {
+    std::cerr << "no case " << reference << "\n";
+    return 1;
+  }
+  const auto& c = **found;
+  std::cout << "Case " << c.reference << " (" << c.kind << ", " << c.state << ", " << c.stage << ")\n"
+            << "  Customer:   " << outbound::sanitize_header_text(c.customer_name, 100) << " <" << c.customer_address
+            << ">\n"
+            << "  Subject:    " << outbound::sanitize_header_text(c.subject, 200) << "\n"
+            << "  Received:   " << c.received_at << "\n"
+            << "  Respond by: " << c.respond_by_date << " (deadline " << c.respond_by << ")\n\nTimeline:\n";
+  auto events = store->case_events(c.id);
+  if (events) {
+    for (const auto& e : *events) std::cout << "  " << e.at << "  " << e.kind << ": " << e.detail << "\n";
+  }
+  std::cout << "\nLetters:\n";
+  auto letters = store->case_letters(c.id);
+  if (letters) {
+    for (const auto& l : *letters) {
+      std::cout << "  #" << l.id << " " << l.kind << " to " << l.rcpt << ": " << l.status;
+      if (l.status == "sent") std::cout << " at " << l.sent_at;
+      else if (l.attempts > 0) std::cout << " (" << l.attempts << " attempt(s), next " << l.next_attempt_at << ", last error: " << l.last_error << ")";
+      std::cout << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int cmd_outbox_list(const std::string& config_path, const std::string& status) {
+  auto store = open_store_for_reading(config_path);
+  if (!store) return kExitTempFail;
+  auto rows = store->list_outbox(status);
+  if (!rows) {
+    std::cerr << rows.error().message << "\n";
+    return kExitTempFail;
+  }
+  std::printf("%-6s %-16s %-8s %-8s %-30s %s\n", "ID", "KIND", "STATUS", "ATTEMPTS", "TO", "LAST ERROR");
+  for (const auto& r : *rows) {
+    std::printf("%-6lld %-16s %-8s %-8d %-30s %s\n", static_cast<long long>(r.id), r.kind.c_str(), r.status.c_str(),
+                r.attempts, r.rcpt.c_str(), r.last_error.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace complaintd::daemon
+
+int main(int argc, char** argv) {
+  using namespace complaintd::daemon;
+  CLI::App app{"complaintd: turns complaint emails into cases that are acknowledged, routed, chased and closed on time"};
+  app.set_version_flag("--version", std::string("complaintd ") + COMPLAINTD_VERSION);
+  app.require_subcommand(1);
+  std::string config_path = kDefaultConfig;
+
+  auto* run = app.add_subcommand("run", "Run the daemon (foreground, systemd-friendly)");
+  bool once = false;
+  run->add_flag("--once", once, "Poll every mailbox once, send what is due, and exit");
+  run->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+
+  auto* check = app.add_subcommand("check-config", "Validate the configuration; print every error with its line");
+  check->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+
+  auto* ingest = app.add_subcommand("ingest", "Store one message from standard input (for an MTA pipe); exit 75 if it could not be stored");
+  ingest->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+
+  app.add_subcommand("parse", "Print the message on standard input as parsed JSON (nothing is stored)");
+
+  auto* cases = app.add_subcommand("cases", "List and show cases");
+  cases->require_subcommand(1);
+  cases->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+  auto* cases_list = cases->add_subcommand("list", "List cases");
+  bool json = false;
+  cases_list->add_flag("--json", json, "Print JSON");
+  auto* cases_show = cases->add_subcommand("show", "Show one case's timeline");
+  std::string reference;
+  cases_show->add_option("reference", reference, "Case reference, e.g. CMP-2026-000001")->required();
+
+  auto* outbox = app.add_subcommand("outbox", "Letters waiting or sent");
+  outbox->require_subcommand(1);
+  outbox->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+  auto* outbox_list = outbox->add_subcommand("list", "List letters");
+  std::string status;
+  outbox_list->add_option("--status", status, "pending, sent or failed (default: all)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (*run) return cmd_run(config_path, once);
+    if (*check) return cmd_check_config(config_path);
+    if (*ingest) return cmd_ingest(config_path);
+    if (app.got_subcommand("parse")) return cmd_parse();
+    if (*cases_list) return cmd_cases_list(config_path, json);
+    if (*cases_show) return cmd_cases_show(config_path, reference);
+    if (*outbox_list) return cmd_outbox_list(config_path, status);
+  } catch (const std::exception& e) {
+    std::cerr << "complaintd: internal error: " << e.what() << "\n";
+    return kExitSoftware;
+  }
+  return kExitOk;
+}

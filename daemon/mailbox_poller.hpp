@@ -1,0 +1,49 @@
+#pragma once
+// One poll of one IMAP mailbox (RFC 3501/9051), UID-based: new messages are those above
+// the last UID stored for the mailbox's current UIDVALIDITY. Each message is committed
+// before the server is told (\Seen or MOVE), so a crash in between repeats only the
+// flagging, never the processing.
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "daemon/imap_client.hpp"
+#include "daemon/runtime.hpp"
+#include "daemon/store/store.hpp"
+
+namespace complaintd::daemon {
+
+struct PollStats {
+  int fetched = 0;
+  int new_cases = 0;
+  int follow_ups = 0;
+  int not_answered = 0;
+  int duplicates = 0;
+};
+
+class MailboxPoller {
+ public:
+  MailboxPoller(net::CurlMulti& multi, store::Store& store, std::shared_ptr<const Runtime> rt,
+                const config::MailboxConfig& mailbox);
+
+  /// Polls once: fetch, ingest, flag. An error names the server and what failed.
+  boost::asio::awaitable<Result<PollStats>> poll_once();
+
+  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] const std::string& server() const { return imap_.server(); }
+
+ private:
+  boost::asio::awaitable<Result<void>> finish_server_actions(std::uint32_t uidvalidity,
+                                                             const std::vector<std::uint32_t>& uids);
+
+  store::Store& store_;
+  std::shared_ptr<const Runtime> rt_;
+  std::string name_;
+  std::optional<std::string> processed_folder_;
+  ImapClient imap_;
+};
+
+}  // namespace complaintd::daemon

@@ -1,0 +1,46 @@
+#include "daemon/runtime.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "outbound/letter.hpp"
+
+namespace complaintd::daemon {
+
+Result<std::shared_ptr<const Runtime>> Runtime::load(const std::filesystem::path& config_path,
+                                                     std::vector<std::string>& errors) {
+  auto loaded = config::load_config(config_path);
+  for (const auto& e : loaded.errors) errors.push_back(config::format_error(e));
+  if (!loaded.config) return Error{"configuration has " + std::to_string(errors.size()) + " error(s)"};
+
+  auto zone = triage::Zone::load(loaded.config->service.timezone);
+  if (!zone) {
+    errors.push_back(config_path.string() + ": service.timezone: " + zone.error().message);
+    return Error{zone.error().message};
+  }
+  auto rt = std::make_shared<Runtime>(Runtime{*loaded.config, triage::WorkingCalendar(loaded.config->calendar),
+                                              std::move(*zone),
+                                              triage::ReferenceFormat(loaded.config->service.reference_format),
+                                              {}});
+  for (const auto& kind : required_templates()) {
+    const auto path = rt->config.service.letters / (kind + ".mustache");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      errors.push_back(config_path.string() + ": service.letters: cannot read letter template " + path.string());
+      continue;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    // Render once with no fields so a template with a syntax error fails at start-up,
+    // not when the first customer writes.
+    if (auto r = outbound::render_template(path.string(), text.str(), {}); !r) {
+      errors.push_back(r.error().message);
+      continue;
+    }
+    rt->templates[kind] = text.str();
+  }
+  if (!errors.empty()) return Error{"configuration has " + std::to_string(errors.size()) + " error(s)"};
+  return std::shared_ptr<const Runtime>(std::move(rt));
+}
+
+}  // namespace complaintd::daemon

@@ -1,0 +1,445 @@
+#include "daemon/store/store.hpp"
+
+namespace complaintd::store {
+namespace {
+
+// Version 1. Times are ISO 8601 UTC text ("2026-11-23T10:00:00Z"), which sorts.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE mailbox_state (
+  mailbox     TEXT PRIMARY KEY,
+  uidvalidity INTEGER NOT NULL,
+  last_uid    INTEGER NOT NULL
+);
+CREATE TABLE cases (
+  id               INTEGER PRIMARY KEY,
+  reference        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  kind             TEXT NOT NULL,
+  state            TEXT NOT NULL,
+  stage            TEXT NOT NULL,
+  customer_address TEXT NOT NULL,
+  customer_name    TEXT NOT NULL,
+  subject          TEXT NOT NULL,
+  received_at      TEXT NOT NULL,
+  acknowledge_by   TEXT NOT NULL,
+  respond_by       TEXT NOT NULL,
+  respond_by_date  TEXT NOT NULL,
+  opened_by        INTEGER,
+  created_at       TEXT NOT NULL
+);
+CREATE TABLE messages (
+  id            INTEGER PRIMARY KEY,
+  mailbox       TEXT NOT NULL,
+  uidvalidity   INTEGER NOT NULL,
+  uid           INTEGER NOT NULL,
+  message_id    TEXT NOT NULL,
+  from_address  TEXT NOT NULL,
+  subject       TEXT NOT NULL,
+  received_at   TEXT NOT NULL,
+  size          INTEGER NOT NULL,
+  raw           BLOB NOT NULL,
+  disposition   TEXT NOT NULL,
+  reason        TEXT NOT NULL,
+  case_id       INTEGER REFERENCES cases(id),
+  server_action TEXT NOT NULL DEFAULT 'pending'
+);
+-- Pipe-delivered messages have no mailbox location (mailbox ''), so uniqueness of the
+-- location applies to IMAP messages only.
+CREATE UNIQUE INDEX messages_location ON messages(mailbox, uidvalidity, uid) WHERE mailbox != '';
+CREATE INDEX messages_message_id ON messages(message_id) WHERE message_id != '';
+CREATE INDEX messages_pending_action ON messages(mailbox, uidvalidity) WHERE server_action = 'pending';
+CREATE TABLE reference_counters (counter_key INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL);
+CREATE TABLE events (
+  id      INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  at      TEXT NOT NULL,
+  kind    TEXT NOT NULL,
+  detail  TEXT NOT NULL
+);
+CREATE INDEX events_case ON events(case_id);
+CREATE TABLE deadlines (
+  id      INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL REFERENCES cases(id),
+  kind    TEXT NOT NULL,
+  due_at  TEXT NOT NULL,
+  done_at TEXT
+);
+CREATE INDEX deadlines_open ON deadlines(due_at) WHERE done_at IS NULL;
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  case_id         INTEGER REFERENCES cases(id),
+  kind            TEXT NOT NULL,
+  message_id      TEXT NOT NULL UNIQUE,
+  mail_from       TEXT NOT NULL,
+  rcpt            TEXT NOT NULL,
+  raw             BLOB NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'pending',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  last_error      TEXT NOT NULL DEFAULT '',
+  created_at      TEXT NOT NULL,
+  sent_at         TEXT
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_case ON outbox(case_id);
+)sql";
+
+OutboxRow read_outbox(const Statement& s) {
+  OutboxRow r;
+  r.id = s.integer(0);
+  if (!s.is_null(1)) r.case_id = s.integer(1);
+  r.kind = s.text(2);
+  r.message_id = s.text(3);
+  r.mail_from = s.text(4);
+  r.rcpt = s.text(5);
+  r.raw = s.blob(6);
+  r.status = s.text(7);
+  r.attempts = static_cast<int>(s.integer(8));
+  r.next_attempt_at = s.text(9);
+  r.last_error = s.text(10);
+  r.created_at = s.text(11);
+  r.sent_at = s.text(12);
+  return r;
+}
+#define OUTBOX_COLUMNS \
+  "id, case_id, kind, message_id, mail_from, rcpt, raw, status, attempts, next_attempt_at, last_error, created_at, " \
+  "sent_at"
+
+CaseRow read_case(const Statement& s) {
+  return CaseRow{s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4),  s.text(5), s.text(6),
+                 s.text(7),    s.text(8), s.text(9), s.text(10), s.text(11)};
+}
+#define CASE_COLUMNS \
+  "id, reference, kind, state, stage, customer_address, customer_name, subject, received_at, respond_by, " \
+  "respond_by_date, created_at"
+
+}  // namespace
+
+// ---- Tx ----
+
+std::optional<MailboxState> Tx::mailbox_state(const std::string& mailbox) {
+  auto s = c_.prepare("SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?");
+  s.bind(1, mailbox);
+  if (!s.step()) return std::nullopt;
+  return MailboxState{static_cast<std::uint32_t>(s.integer(0)), static_cast<std::uint32_t>(s.integer(1))};
+}
+
+void Tx::set_mailbox_state(const std::string& mailbox, MailboxState state) {
+  c_.prepare(
+        "INSERT INTO mailbox_state(mailbox, uidvalidity, last_uid) VALUES(?, ?, ?) "
+        "ON CONFLICT(mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid")
+      .bind(1, mailbox)
+      .bind(2, static_cast<std::int64_t>(state.uidvalidity))
+      .bind(3, static_cast<std::int64_t>(state.last_uid))
+      .run();
+}
+
+bool Tx::has_location(const MessageLocation& loc) {
+  auto s = c_.prepare("SELECT 1 FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ? AND mailbox != ''");
+  s.bind(1, loc.mailbox).bind(2, static_cast<std::int64_t>(loc.uidvalidity)).bind(3, static_cast<std::int64_t>(loc.uid));
+  return s.step();
+}
+
+std::optional<std::int64_t> Tx::find_duplicate(const NewMessage& m) {
+  if (m.message_id.empty()) return std::nullopt;
+  // The same Message-ID alone is not enough: some mailers reuse IDs, and a complaint
+  // must never vanish as a "duplicate" of somebody else's message.
+  auto s = c_.prepare(
+      "SELECT id FROM messages WHERE message_id = ? AND from_address = ? COLLATE NOCASE AND subject = ? "
+      "AND disposition != 'duplicate' ORDER BY id LIMIT 1");
+  s.bind(1, m.message_id).bind(2, m.from_address).bind(3, m.subject);
+  if (!s.step()) return std::nullopt;
+  return s.integer(0);
+}
+
+std::int64_t Tx::insert_message(const NewMessage& m, const std::string& disposition, const std::string& reason) {
+  c_.prepare(
+        "INSERT INTO messages(mailbox, uidvalidity, uid, message_id, from_address, subject, received_at, size, raw, "
+        "disposition, reason, server_action) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, m.location.mailbox)
+      .bind(2, static_cast<std::int64_t>(m.location.uidvalidity))
+      .bind(3, static_cast<std::int64_t>(m.location.uid))
+      .bind(4, m.message_id)
+      .bind(5, m.from_address)
+      .bind(6, m.subject)
+      .bind(7, m.received_at)
+      .bind(8, static_cast<std::int64_t>(m.raw.size()))
+      .bind_blob(9, m.raw)
+      .bind(10, disposition)
+      .bind(11, reason)
+      .bind(12, std::string_view(m.location.mailbox.empty() ? "none" : "pending"))
+      .run();
+  return c_.last_insert_id();
+}
+
+void Tx::set_message_outcome(std::int64_t row, const std::string& disposition, const std::string& reason,
+                             std::optional<std::int64_t> case_id) {
+  auto s = c_.prepare("UPDATE messages SET disposition = ?, reason = ?, case_id = ? WHERE id = ?");
+  s.bind(1, disposition).bind(2, reason);
+  if (case_id) s.bind(3, *case_id);
+  else s.bind_null(3);
+  s.bind(4, row).run();
+}
+
+std::int64_t Tx::next_sequence(int counter_key) {
+  // Inside the caller's write transaction, so two processes can never take one number
+  // and a rolled-back case gives its number back (gap-free).
+  auto s = c_.prepare(
+      "INSERT INTO reference_counters(counter_key, last_seq) VALUES(?, 1) "
+      "ON CONFLICT(counter_key) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq");
+  s.bind(1, counter_key);
+  if (!s.step()) c_.fail("allocating a reference");
+  const auto seq = s.integer(0);
+  s.run();
+  return seq;
+}
+
+std::int64_t Tx::insert_case(const std::string& reference, const NewCase& c, const std::string& now) {
+  c_.prepare(
+        "INSERT INTO cases(reference, kind, state, stage, customer_address, customer_name, subject, received_at, "
+        "acknowledge_by, respond_by, respond_by_date, opened_by, created_at) "
+        "VALUES(?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, reference)
+      .bind(2, c.kind)
+      .bind(3, c.stage)
+      .bind(4, c.customer_address)
+      .bind(5, c.customer_name)
+      .bind(6, c.subject)
+      .bind(7, c.received_at)
+      .bind(8, c.acknowledge_by)
+      .bind(9, c.respond_by)
+      .bind(10, c.respond_by_date)
+      .bind(11, c.message_row)
+      .bind(12, now)
+      .run();
+  return c_.last_insert_id();
+}
+
+std::optional<CaseRow> Tx::find_case(const std::string& reference) {
+  auto s = c_.prepare("SELECT " CASE_COLUMNS " FROM cases WHERE reference = ?");
+  s.bind(1, reference);
+  if (!s.step()) return std::nullopt;
+  return read_case(s);
+}
+
+void Tx::insert_event(std::int64_t case_id, const std::string& at, const std::string& kind, const std::string& detail) {
+  c_.prepare("INSERT INTO events(case_id, at, kind, detail) VALUES(?, ?, ?, ?)")
+      .bind(1, case_id)
+      .bind(2, at)
+      .bind(3, kind)
+      .bind(4, detail)
+      .run();
+}
+
+void Tx::insert_deadline(std::int64_t case_id, const std::string& kind, const std::string& due_at) {
+  c_.prepare("INSERT INTO deadlines(case_id, kind, due_at) VALUES(?, ?, ?)")
+      .bind(1, case_id)
+      .bind(2, kind)
+      .bind(3, due_at)
+      .run();
+}
+
+std::int64_t Tx::insert_outbox(std::optional<std::int64_t> case_id, const std::string& kind,
+                               const std::string& message_id, const std::string& mail_from, const std::string& rcpt,
+                               const std::string& raw, const std::string& now) {
+  auto s = c_.prepare(
+      "INSERT INTO outbox(case_id, kind, message_id, mail_from, rcpt, raw, next_attempt_at, created_at) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+  if (case_id) s.bind(1, *case_id);
+  else s.bind_null(1);
+  s.bind(2, kind).bind(3, message_id).bind(4, mail_from).bind(5, rcpt).bind_blob(6, raw).bind(7, now).bind(8, now).run();
+  return c_.last_insert_id();
+}
+
+// ---- Store ----
+
+template <typename F>
+auto Store::guarded(const char* what, F&& f) -> Result<decltype(f())> {
+  try {
+    if constexpr (std::is_void_v<decltype(f())>) {
+      f();
+      return Result<void>();
+    } else {
+      return f();
+    }
+  } catch (const StoreError& e) {
+    return Error{std::string(what) + ": " + e.what()};
+  }
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
+  try {
+    std::unique_ptr<Store> s(new Store(std::make_unique<Connection>(path)));
+    s->migrate();
+    return s;
+  } catch (const StoreError& e) {
+    return Error{e.what()};
+  }
+}
+
+void Store::migrate() {
+  c_->exec("BEGIN IMMEDIATE");
+  try {
+    auto has_meta = c_->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    int version = 0;
+    if (has_meta.step()) {
+      auto v = c_->prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+      if (v.step()) version = std::stoi(v.text(0));
+    }
+    if (version > kSchemaVersion) {
+      throw StoreError("database schema version " + std::to_string(version) +
+                           " is newer than this complaintd understands (" + std::to_string(kSchemaVersion) +
+                           "); upgrade complaintd",
+                       SQLITE_MISMATCH);
+    }
+    if (version < 1) {
+      c_->exec(kSchemaV1);
+      c_->exec("INSERT INTO meta(key, value) VALUES('schema_version', '1')");
+    }
+    c_->exec("COMMIT");
+  } catch (...) {
+    c_->exec("ROLLBACK");
+    throw;
+  }
+}
+
+Result<void> Store::transaction(const std::function<Result<void>(Tx&)>& body) {
+  try {
+    c_->exec("BEGIN IMMEDIATE");
+  } catch (const StoreError& e) {
+    return Error{std::string("database: ") + e.what()};
+  }
+  try {
+    Tx tx(*c_);
+    auto r = body(tx);
+    if (!r) {
+      c_->exec("ROLLBACK");
+      return r;
+    }
+    c_->exec("COMMIT");
+    return {};
+  } catch (const StoreError& e) {
+    try {
+      c_->exec("ROLLBACK");
+    } catch (const StoreError&) {
+      // The failed COMMIT may already have rolled back.
+    }
+    return Error{std::string("database: ") + e.what()};
+  }
+}
+
+Result<std::vector<std::uint32_t>> Store::pending_server_actions(const std::string& mailbox, std::uint32_t uidvalidity) {
+  return guarded("database", [&] {
+    std::vector<std::uint32_t> uids;
+    auto s = c_->prepare(
+        "SELECT uid FROM messages WHERE mailbox = ? AND uidvalidity = ? AND server_action = 'pending' ORDER BY uid");
+    s.bind(1, mailbox).bind(2, static_cast<std::int64_t>(uidvalidity));
+    while (s.step()) uids.push_back(static_cast<std::uint32_t>(s.integer(0)));
+    return uids;
+  });
+}
+
+Result<void> Store::mark_server_actions_done(const std::string& mailbox, std::uint32_t uidvalidity,
+                                             const std::vector<std::uint32_t>& uids) {
+  return transaction([&](Tx&) -> Result<void> {
+    for (auto uid : uids) {
+      c_->prepare("UPDATE messages SET server_action = 'done' WHERE mailbox = ? AND uidvalidity = ? AND uid = ?")
+          .bind(1, mailbox)
+          .bind(2, static_cast<std::int64_t>(uidvalidity))
+          .bind(3, static_cast<std::int64_t>(uid))
+          .run();
+    }
+    return {};
+  });
+}
+
+Result<std::vector<OutboxRow>> Store::due_outbox(const std::string& now, int limit) {
+  return guarded("database", [&] {
+    std::vector<OutboxRow> rows;
+    auto s = c_->prepare("SELECT " OUTBOX_COLUMNS
+                         " FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?");
+    s.bind(1, now).bind(2, limit);
+    while (s.step()) rows.push_back(read_outbox(s));
+    return rows;
+  });
+}
+
+Result<void> Store::mark_sent(std::int64_t id, const std::string& now) {
+  return transaction([&](Tx&) -> Result<void> {
+    c_->prepare("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?")
+        .bind(1, now)
+        .bind(2, id)
+        .run();
+    return {};
+  });
+}
+
+Result<void> Store::mark_attempt_failed(std::int64_t id, const std::string& error, const std::string& next_attempt_at,
+                                        bool permanent) {
+  return transaction([&](Tx&) -> Result<void> {
+    c_->prepare(
+          "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, status = ? WHERE id = ?")
+        .bind(1, error)
+        .bind(2, next_attempt_at)
+        .bind(3, std::string_view(permanent ? "failed" : "pending"))
+        .bind(4, id)
+        .run();
+    return {};
+  });
+}
+
+Result<std::optional<std::string>> Store::next_outbox_attempt() {
+  return guarded("database", [&]() -> std::optional<std::string> {
+    auto s = c_->prepare("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'");
+    if (s.step() && !s.is_null(0)) return s.text(0);
+    return std::nullopt;
+  });
+}
+
+Result<std::vector<OutboxRow>> Store::list_outbox(const std::string& status) {
+  return guarded("database", [&] {
+    std::vector<OutboxRow> rows;
+    auto s = c_->prepare("SELECT " OUTBOX_COLUMNS " FROM outbox WHERE status = ? OR ? = '' ORDER BY id");
+    s.bind(1, status).bind(2, status);
+    while (s.step()) rows.push_back(read_outbox(s));
+    return rows;
+  });
+}
+
+Result<std::vector<CaseRow>> Store::list_cases() {
+  return guarded("database", [&] {
+    std::vector<CaseRow> rows;
+    auto s = c_->prepare("SELECT " CASE_COLUMNS " FROM cases ORDER BY id");
+    while (s.step()) rows.push_back(read_case(s));
+    return rows;
+  });
+}
+
+Result<std::optional<CaseRow>> Store::find_case(const std::string& reference) {
+  return guarded("database", [&] {
+    Tx tx(*c_);
+    return tx.find_case(reference);
+  });
+}
+
+Result<std::vector<EventRow>> Store::case_events(std::int64_t case_id) {
+  return guarded("database", [&] {
+    std::vector<EventRow> rows;
+    auto s = c_->prepare("SELECT at, kind, detail FROM events WHERE case_id = ? ORDER BY id");
+    s.bind(1, case_id);
+    while (s.step()) rows.push_back(EventRow{s.text(0), s.text(1), s.text(2)});
+    return rows;
+  });
+}
+
+Result<std::vector<OutboxRow>> Store::case_letters(std::int64_t case_id) {
+  return guarded("database", [&] {
+    std::vector<OutboxRow> rows;
+    auto s = c_->prepare("SELECT " OUTBOX_COLUMNS " FROM outbox WHERE case_id = ? ORDER BY id");
+    s.bind(1, case_id);
+    while (s.step()) rows.push_back(read_outbox(s));
+    return rows;
+  });
+}
+
+}  // namespace complaintd::store

@@ -1,0 +1,147 @@
+#pragma once
+// complaintd's durable state in SQLite (WAL): raw messages, cases, events, deadlines
+// and the outbox. Every change to a case happens in one transaction together with the
+// raw message that caused it and the letters it queues, so a crash at any instant
+// leaves either all of it or none of it (docs/ARCHITECTURE.md, "nothing lost").
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "daemon/store/sqlite.hpp"
+
+namespace complaintd::store {
+
+struct MailboxState {
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t last_uid = 0;
+};
+
+struct MessageLocation {
+  std::string mailbox;  ///< "" for messages delivered by `complaintd ingest`
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uid = 0;
+};
+
+struct NewMessage {
+  MessageLocation location;
+  std::string message_id;
+  std::string from_address;
+  std::string subject;
+  std::string received_at;  ///< ISO 8601 UTC
+  std::string raw;
+};
+
+struct NewCase {
+  std::string kind = "complaint";
+  std::string stage;
+  std::string customer_address;
+  std::string customer_name;
+  std::string subject;
+  std::string received_at;
+  std::string acknowledge_by;
+  std::string respond_by;       ///< the deadline instant, ISO 8601 UTC
+  std::string respond_by_date;  ///< the local date people are told
+  std::int64_t message_row = 0;
+};
+
+struct OutboxRow {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> case_id;
+  std::string kind;
+  std::string message_id;
+  std::string mail_from;
+  std::string rcpt;
+  std::string raw;
+  std::string status;
+  int attempts = 0;
+  std::string next_attempt_at;
+  std::string last_error;
+  std::string created_at;
+  std::string sent_at;
+};
+
+struct CaseRow {
+  std::int64_t id = 0;
+  std::string reference, kind, state, stage, customer_address, customer_name, subject, received_at, respond_by,
+      respond_by_date, created_at;
+};
+
+struct EventRow {
+  std::string at, kind, detail;
+};
+
+/// What a transaction can do. Obtained only inside Store::transaction().
+class Tx {
+ public:
+  explicit Tx(Connection& c) : c_(c) {}
+
+  std::optional<MailboxState> mailbox_state(const std::string& mailbox);
+  void set_mailbox_state(const std::string& mailbox, MailboxState state);
+
+  /// True when this exact mailbox location was ingested before.
+  bool has_location(const MessageLocation& loc);
+  /// The earlier message that `m` repeats (same Message-ID, sender and subject), if any.
+  std::optional<std::int64_t> find_duplicate(const NewMessage& m);
+  std::int64_t insert_message(const NewMessage& m, const std::string& disposition, const std::string& reason);
+  void set_message_outcome(std::int64_t row, const std::string& disposition, const std::string& reason,
+                           std::optional<std::int64_t> case_id);
+
+  /// The next gap-free sequence number of `counter_key` (a year, or 0).
+  std::int64_t next_sequence(int counter_key);
+  std::int64_t insert_case(const std::string& reference, const NewCase& c, const std::string& now);
+  std::optional<CaseRow> find_case(const std::string& reference);
+  void insert_event(std::int64_t case_id, const std::string& at, const std::string& kind, const std::string& detail);
+  void insert_deadline(std::int64_t case_id, const std::string& kind, const std::string& due_at);
+  std::int64_t insert_outbox(std::optional<std::int64_t> case_id, const std::string& kind,
+                             const std::string& message_id, const std::string& mail_from, const std::string& rcpt,
+                             const std::string& raw, const std::string& now);
+
+ private:
+  Connection& c_;
+};
+
+class Store {
+ public:
+  /// Opens or creates the database at `path` (":memory:" for tests) and migrates it.
+  static Result<std::unique_ptr<Store>> open(const std::string& path);
+
+  /// Runs `body` in one IMMEDIATE transaction; commits when it returns ok, rolls back on
+  /// an error or exception. Database failures come back as an Error naming the cause.
+  Result<void> transaction(const std::function<Result<void>(Tx&)>& body);
+
+  // Mail server bookkeeping: messages committed but not yet flagged or moved.
+  Result<std::vector<std::uint32_t>> pending_server_actions(const std::string& mailbox, std::uint32_t uidvalidity);
+  Result<void> mark_server_actions_done(const std::string& mailbox, std::uint32_t uidvalidity,
+                                        const std::vector<std::uint32_t>& uids);
+
+  // Outbox.
+  Result<std::vector<OutboxRow>> due_outbox(const std::string& now, int limit);
+  Result<void> mark_sent(std::int64_t id, const std::string& now);
+  Result<void> mark_attempt_failed(std::int64_t id, const std::string& error, const std::string& next_attempt_at,
+                                   bool permanent);
+  Result<std::optional<std::string>> next_outbox_attempt();
+  Result<std::vector<OutboxRow>> list_outbox(const std::string& status);
+
+  // Reading, for people.
+  Result<std::vector<CaseRow>> list_cases();
+  Result<std::optional<CaseRow>> find_case(const std::string& reference);
+  Result<std::vector<EventRow>> case_events(std::int64_t case_id);
+  Result<std::vector<OutboxRow>> case_letters(std::int64_t case_id);
+
+  static constexpr int kSchemaVersion = 1;
+
+ private:
+  explicit Store(std::unique_ptr<Connection> c) : c_(std::move(c)) {}
+  void migrate();
+  template <typename F>
+  auto guarded(const char* what, F&& f) -> Result<decltype(f())>;
+
+  std::unique_ptr<Connection> c_;
+};
+
+}  // namespace complaintd::store

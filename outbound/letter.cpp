@@ -1,0 +1,275 @@
+#include "outbound/letter.hpp"
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <kainjow/mustache.hpp>
+
+namespace complaintd::outbound {
+namespace {
+
+// Decodes one UTF-8 code point at s[i]; returns its length, or 0 when invalid.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if (b < 0x80) return 1;
+  if ((b & 0xE0) == 0xC0) { n = 2; cp = b & 0x1Fu; }
+  else if ((b & 0xF0) == 0xE0) { n = 3; cp = b & 0x0Fu; }
+  else if ((b & 0xF8) == 0xF0) { n = 4; cp = b & 0x07u; }
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (c & 0x3Fu);
+  }
+  // Reject overlong forms, surrogates and values beyond Unicode.
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  // C1 controls (U+0080–U+009F) are controls too.
+  if (cp >= 0x80 && cp <= 0x9F) return 0;
+  // Unicode line and paragraph separators act as line breaks in some clients.
+  if (cp == 0x2028 || cp == 0x2029) return 0;
+  return n;
+}
+
+bool is_ascii_printable(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7E) return false;
+  }
+  return true;
+}
+
+constexpr char kHex[] = "0123456789ABCDEF";
+
+}  // namespace
+
+std::string sanitize_header_text(std::string_view text, std::size_t max_chars) {
+  std::string out;
+  std::size_t chars = 0;
+  bool pending_space = false;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x20 || b == 0x7F || b == ' ') {
+      // CR, LF, TAB and every other control become a single space: nothing can end the
+      // header line early.
+      pending_space = !out.empty();
+      ++i;
+      continue;
+    }
+    std::size_t n = utf8_length(text, i);
+    std::string_view piece = n ? text.substr(i, n) : std::string_view("\xEF\xBF\xBD");
+    i += n ? n : 1;
+    if (n == 0 && b >= 0xC2 && b <= 0xC2) {
+      // C1 control encoded as UTF-8 (C2 80–C2 9F): skip its continuation byte too.
+      if (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) {
+      if (chars + 1 >= max_chars) break;
+      out.push_back(' ');
+      ++chars;
+      pending_space = false;
+    }
+    if (chars + 1 > max_chars) {
+      out += "\xE2\x80\xA6";
+      return out;
+    }
+    out.append(piece);
+    ++chars;
+  }
+  return out;
+}
+
+std::string encode_unstructured(std::string_view utf8, std::size_t header_name_length) {
+  if (is_ascii_printable(utf8)) {
+    // Fold at spaces so no line exceeds 78 characters (RFC 5322 §2.1.1).
+    std::string out;
+    std::size_t line = header_name_length + 2;
+    std::size_t start = 0;
+    while (start < utf8.size()) {
+      auto end = utf8.find(' ', start + 1);
+      if (end == std::string_view::npos) end = utf8.size();
+      const auto word = utf8.substr(start, end - start);
+      if (line + word.size() > 78 && !out.empty() && word.front() == ' ') {
+        out += "\r\n";
+        line = 0;
+      }
+      out.append(word);
+      line += word.size();
+      start = end;
+    }
+    return out;
+  }
+  // RFC 2047 §2: each encoded word at most 75 characters; split only between whole UTF-8
+  // sequences (§5 rule 3: a multi-octet character may not be split across words).
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  auto b64 = [](std::string_view in) {
+    std::string out;
+    for (std::size_t i = 0; i < in.size(); i += 3) {
+      auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(in[k])); };
+      std::uint32_t v = byte(i) << 16;
+      if (i + 1 < in.size()) v |= byte(i + 1) << 8;
+      if (i + 2 < in.size()) v |= byte(i + 2);
+      out.push_back(kB64[(v >> 18) & 63]);
+      out.push_back(kB64[(v >> 12) & 63]);
+      out.push_back(i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=');
+      out.push_back(i + 2 < in.size() ? kB64[v & 63] : '=');
+    }
+    return out;
+  };
+  const std::size_t max_raw = 45;  // 45 bytes → 60 base64 chars + 12 of "=?UTF-8?B??=" = 72
+  std::string out;
+  std::size_t i = 0;
+  bool first = true;
+  while (i < utf8.size()) {
+    std::size_t j = i;
+    while (j < utf8.size()) {
+      std::size_t n = utf8_length(utf8, j);
+      if (n == 0) n = 1;
+      if (j + n - i > max_raw) break;
+      j += n;
+    }
+    if (!first) out += "\r\n ";
+    out += "=?UTF-8?B?" + b64(utf8.substr(i, j - i)) + "?=";
+    first = false;
+    i = j;
+  }
+  return out;
+}
+
+std::string format_mailbox(std::string_view name, std::string_view address) {
+  const std::string clean = sanitize_header_text(name, 100);
+  if (clean.empty()) return "<" + std::string(address) + ">";
+  if (!is_ascii_printable(clean)) return encode_unstructured(clean, 4) + " <" + std::string(address) + ">";
+  // RFC 5322 §3.2.4 quoted-string: escape backslash and double quote.
+  std::string quoted = "\"";
+  for (char c : clean) {
+    if (c == '"' || c == '\\') quoted.push_back('\\');
+    quoted.push_back(c);
+  }
+  quoted += "\"";
+  return quoted + " <" + std::string(address) + ">";
+}
+
+std::string rfc5322_date(long long unix_seconds) {
+  static constexpr std::array<const char*, 7> kDays{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr std::array<const char*, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[static_cast<std::size_t>(tm.tm_wday)],
+                tm.tm_mday, kMonths[static_cast<std::size_t>(tm.tm_mon)], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return buf;
+}
+
+std::string quoted_printable(std::string_view text) {
+  std::string out;
+  std::string line;
+  auto flush_line = [&](bool hard_break) {
+    // Trailing whitespace must be encoded or it may be stripped in transit (§6.7 rule 3).
+    if (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
+      const auto c = static_cast<unsigned char>(line.back());
+      line.pop_back();
+      line += '=';
+      line += kHex[c >> 4];
+      line += kHex[c & 15];
+    }
+    out += line;
+    out += hard_break ? "\r\n" : "=\r\n";
+    line.clear();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    if (c == '\n') {
+      flush_line(true);
+      continue;
+    }
+    std::string token;
+    // A line that is exactly "." or starts with "From " is safe in QP; encode the first
+    // character so that no relay can mangle it (SMTP dot-stuffing bugs, mbox quoting).
+    const bool at_line_start = line.empty();
+    const bool risky_start = at_line_start && (c == '.' || text.substr(i, 5) == "From ");
+    if ((c >= 33 && c <= 126 && c != '=' && !risky_start) || c == ' ' || c == '\t') {
+      token.push_back(static_cast<char>(c));
+    } else {
+      token = {'=', kHex[c >> 4], kHex[c & 15]};
+    }
+    if (line.size() + token.size() > 75) flush_line(false);
+    line += token;
+  }
+  if (!line.empty()) flush_line(true);
+  return out;
+}
+
+std::string tagged_subject(std::string_view reference, std::string_view customer_subject) {
+  std::string clean = sanitize_header_text(customer_subject, 200);
+  // Keep one tag: a reply's "Re: [REF] …" should not become "[REF] Re: [REF] …".
+  const std::string tag = "[" + std::string(reference) + "]";
+  if (clean.find(tag) != std::string::npos) return clean;
+  if (clean.empty()) clean = "Your complaint";
+  return tag + " " + clean;
+}
+
+std::string to_mime(const Letter& l) {
+  std::string m;
+  auto header = [&](std::string_view name, const std::string& value) {
+    m.append(name);
+    m += ": ";
+    m += value;
+    m += "\r\n";
+  };
+  header("From", format_mailbox(l.from_name, l.from_address));
+  header("To", format_mailbox(l.to_name, l.to_address));
+  header("Subject", encode_unstructured(sanitize_header_text(l.subject, 250), 7));
+  header("Date", rfc5322_date(l.date_unix));
+  header("Message-ID", "<" + l.message_id + ">");
+  if (!l.in_reply_to.empty()) header("In-Reply-To", "<" + l.in_reply_to + ">");
+  if (!l.references.empty()) {
+    std::string refs;
+    for (const auto& r : l.references) {
+      if (!refs.empty()) refs += "\r\n ";
+      refs += "<" + r + ">";
+    }
+    header("References", refs);
+  }
+  if (l.auto_submitted) {
+    header("Auto-Submitted", "auto-replied");
+    // Microsoft Exchange honours this instead of RFC 3834: no out-of-office back to us.
+    header("X-Auto-Response-Suppress", "All");
+  }
+  header("MIME-Version", "1.0");
+  header("Content-Type", "text/plain; charset=UTF-8; format=fixed");
+  header("Content-Transfer-Encoding", "quoted-printable");
+  m += "\r\n";
+  m += quoted_printable(l.body);
+  return m;
+}
+
+Result<std::string> render_template(std::string_view template_name, std::string_view template_text,
+                                    const std::map<std::string, std::string>& fields) {
+  kainjow::mustache::mustache tmpl{std::string(template_text)};
+  if (!tmpl.is_valid()) {
+    return Error{"letter template " + std::string(template_name) + ": " + tmpl.error_message()};
+  }
+  // Letters are plain text: HTML escaping would print "&amp;" to the customer.
+  tmpl.set_custom_escape([](const std::string& s) { return s; });
+  kainjow::mustache::data data;
+  for (const auto& [k, v] : fields) data.set(k, v);
+  std::string out = tmpl.render(data);
+  if (!tmpl.is_valid()) {
+    return Error{"letter template " + std::string(template_name) + ": " + tmpl.error_message()};
+  }
+  return out;
+}
+
+}  // namespace complaintd::outbound

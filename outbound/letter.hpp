@@ -1,0 +1,59 @@
+#pragma once
+// Composing letters: templates → text → RFC 5322 message bytes. Pure: no clock (the
+// date is an argument), no I/O. Everything that came from a customer passes through
+// sanitize_header_text before it reaches a header, so a subject with CR/LF can never
+// inject a header (RFC 5322 §2.2).
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace complaintd::outbound {
+
+/// Removes CR, LF and every other control character, collapses runs of whitespace,
+/// trims, and cuts at `max_chars` code points (on a UTF-8 boundary, "…" appended).
+/// Invalid UTF-8 bytes become U+FFFD.
+std::string sanitize_header_text(std::string_view text, std::size_t max_chars = 200);
+
+/// An RFC 5322 header value, RFC 2047 B-encoded when not plain ASCII, folded to lines of
+/// at most 78 characters. `header_name_length` is the length of "Subject" etc.
+std::string encode_unstructured(std::string_view utf8, std::size_t header_name_length);
+
+/// "Display Name <addr>" with the name quoted or RFC 2047-encoded as needed; the name is
+/// sanitised; the address must already be validated (config::is_plausible_address).
+std::string format_mailbox(std::string_view name, std::string_view address);
+
+/// RFC 5322 date, e.g. "Mon, 07 Dec 2026 09:30:00 +0000", from seconds since the epoch.
+std::string rfc5322_date(long long unix_seconds);
+
+/// Quoted-printable (RFC 2045 §6.7) of UTF-8 text with LF or CRLF line ends; output has
+/// CRLF line ends and lines of at most 76 characters.
+std::string quoted_printable(std::string_view text);
+
+struct Letter {
+  std::string from_name, from_address;
+  std::string to_name, to_address;
+  std::string subject;                  ///< sanitised here, not by the caller
+  std::string message_id;               ///< without angle brackets
+  std::string in_reply_to;              ///< without angle brackets, may be empty
+  std::vector<std::string> references;  ///< without angle brackets
+  long long date_unix = 0;
+  bool auto_submitted = true;           ///< "Auto-Submitted: auto-replied" (RFC 3834 §5)
+  std::string body;                     ///< UTF-8 text
+};
+
+/// The complete message, CRLF line ends, ready for SMTP.
+std::string to_mime(const Letter& letter);
+
+/// "[REF] subject", sanitised, so the reference survives every reply.
+std::string tagged_subject(std::string_view reference, std::string_view customer_subject);
+
+/// Renders a mustache template with plain-text semantics (no HTML escaping). Fields are
+/// strings; a missing field renders empty. Errors name the template and the problem.
+Result<std::string> render_template(std::string_view template_name, std::string_view template_text,
+                                    const std::map<std::string, std::string>& fields);
+
+}  // namespace complaintd::outbound
