@@ -232,6 +232,7 @@ bool is_plausible_address(std::string_view a) {
         c == ':' || c == '\\' || c == '"' || c == '[' || c == ']')
       return false;
   }
+  if (a.find('@') != at) return false;
   const auto domain = a.substr(at + 1);
   return domain.find('.') != std::string_view::npos && domain.front() != '.' && domain.back() != '.' &&
          domain.find('@') == std::string_view::npos;
@@ -413,7 +414,11 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
   } else if (doc.contains("stage")) {
     r.error(doc.get("stage"), "stage", "must be an array of tables: write [[stage]]");
   }
-  if (cfg.stages.empty()) cfg.stages.push_back(StageConfig{"Stage 1", {}, {}});
+  if (cfg.stages.empty()) {
+    StageConfig only;
+    only.name = "Stage 1";
+    cfg.stages.push_back(only);
+  }
 
   if (result.errors.empty()) result.config = std::move(cfg);
   return result;

@@ -4,7 +4,9 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -20,6 +22,9 @@ struct ImapEndpoint {
   std::string ca_file;     ///< extra CA bundle for imaps:// (empty: the system's)
   bool verify_tls = true;  ///< false only for tests with self-signed certificates
   bool verbose = false;  ///< CURLOPT_VERBOSE, for debugging only (would print the password)
+  /// Capabilities to treat as not advertised, e.g. {"MOVE"} for a server whose MOVE is
+  /// broken: the client then uses the RFC 3501 way (COPY, STORE \Deleted, EXPUNGE).
+  std::vector<std::string> ignore_capabilities;
 };
 
 struct MailboxStatus {
@@ -53,8 +58,23 @@ class ImapClient {
   [[nodiscard]] const std::string& server() const { return endpoint_.url; }
 
  private:
+  struct Exchange;  // one curl transfer's outcome (imap_client.cpp)
+  struct Command;
+
+  boost::asio::awaitable<Exchange> exchange(Command command);
+  [[nodiscard]] std::string failure(std::string_view what, const Exchange& x) const;
+  boost::asio::awaitable<Result<void>> load_capabilities();
+  [[nodiscard]] bool has_capability(std::string_view name) const;
+  boost::asio::awaitable<Result<void>> ensure_folder(const std::string& folder);
+  boost::asio::awaitable<Result<void>> fetch_batch(const std::vector<std::uint32_t>& uids, std::uint64_t bytes,
+                                                   std::vector<FetchedMessage>& out, bool& anomaly);
+  boost::asio::awaitable<Result<std::optional<FetchedMessage>>> fetch_without_peek(std::uint32_t uid);
+  boost::asio::awaitable<Result<void>> simple(std::string what, std::string folder, std::string command);
+
   net::CurlMulti& multi_;
   ImapEndpoint endpoint_;
+  std::optional<std::vector<std::string>> capabilities_;  ///< upper-case, after login
+  std::vector<std::string> known_folders_;                ///< created or seen to exist
 };
 
 }  // namespace complaintd::daemon

@@ -16,7 +16,9 @@ std::map<std::string, std::string> letter_fields(const Runtime& rt, const std::s
   return {
       {"reference", reference},
       {"service_name", rt.config.service.name},
-      {"customer_name", outbound::sanitize_header_text(plan.customer_name, 100)},
+      // Letters greet by name; "customer" when the sender gave none.
+      {"customer_name", plan.customer_name.empty() ? std::string("customer")
+                                                   : outbound::sanitize_header_text(plan.customer_name, 100)},
       {"customer_address", plan.customer_address},
       {"subject", outbound::sanitize_header_text(plan.subject, 200)},
       {"stage", plan.stage},

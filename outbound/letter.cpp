@@ -9,31 +9,40 @@
 namespace complaintd::outbound {
 namespace {
 
-// Decodes one UTF-8 code point at s[i]; returns its length, or 0 when invalid.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
+struct CodePoint {
+  std::size_t length = 0;  ///< 0: not valid UTF-8 at this position
+  std::uint32_t value = 0;
+};
+
+// Decodes one UTF-8 code point at s[i], rejecting overlong forms, surrogates and values
+// beyond Unicode.
+CodePoint decode_utf8(std::string_view s, std::size_t i) {
   const auto b = static_cast<unsigned char>(s[i]);
   std::size_t n = 0;
   std::uint32_t cp = 0;
-  if (b < 0x80) return 1;
+  if (b < 0x80) return {1, b};
   if ((b & 0xE0) == 0xC0) { n = 2; cp = b & 0x1Fu; }
   else if ((b & 0xF0) == 0xE0) { n = 3; cp = b & 0x0Fu; }
   else if ((b & 0xF8) == 0xF0) { n = 4; cp = b & 0x07u; }
-  else return 0;
-  if (i + n > s.size()) return 0;
+  else return {};
+  if (i + n > s.size()) return {};
   for (std::size_t k = 1; k < n; ++k) {
     const auto c = static_cast<unsigned char>(s[i + k]);
-    if ((c & 0xC0) != 0x80) return 0;
+    if ((c & 0xC0) != 0x80) return {};
     cp = (cp << 6) | (c & 0x3Fu);
   }
-  // Reject overlong forms, surrogates and values beyond Unicode.
   if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
       (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  // C1 controls (U+0080–U+009F) are controls too.
-  if (cp >= 0x80 && cp <= 0x9F) return 0;
-  // Unicode line and paragraph separators act as line breaks in some clients.
-  if (cp == 0x2028 || cp == 0x2029) return 0;
-  return n;
+    return {};
+  return {n, cp};
+}
+
+std::size_t utf8_length(std::string_view s, std::size_t i) { return decode_utf8(s, i).length; }
+
+// Characters that end or break a line somewhere: ASCII and C1 controls, and the Unicode
+// line and paragraph separators.
+bool breaks_lines(std::uint32_t cp) {
+  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
 }
 
 bool is_ascii_printable(std::string_view s) {
@@ -50,38 +59,35 @@ constexpr char kHex[] = "0123456789ABCDEF";
 
 std::string sanitize_header_text(std::string_view text, std::size_t max_chars) {
   std::string out;
-  std::size_t chars = 0;
+  std::vector<std::size_t> boundaries;  // byte offset where each output character starts
   bool pending_space = false;
   for (std::size_t i = 0; i < text.size();) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x20 || b == 0x7F || b == ' ') {
+    const auto cp = decode_utf8(text, i);
+    if (cp.length != 0 && (breaks_lines(cp.value) || cp.value == ' ')) {
       // CR, LF, TAB and every other control become a single space: nothing can end the
       // header line early.
       pending_space = !out.empty();
-      ++i;
-      continue;
-    }
-    std::size_t n = utf8_length(text, i);
-    std::string_view piece = n ? text.substr(i, n) : std::string_view("\xEF\xBF\xBD");
-    i += n ? n : 1;
-    if (n == 0 && b >= 0xC2 && b <= 0xC2) {
-      // C1 control encoded as UTF-8 (C2 80–C2 9F): skip its continuation byte too.
-      if (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
-      pending_space = !out.empty();
+      i += cp.length;
       continue;
     }
     if (pending_space) {
-      if (chars + 1 >= max_chars) break;
+      boundaries.push_back(out.size());
       out.push_back(' ');
-      ++chars;
       pending_space = false;
     }
-    if (chars + 1 > max_chars) {
-      out += "\xE2\x80\xA6";
-      return out;
+    boundaries.push_back(out.size());
+    if (cp.length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
+      ++i;
+    } else {
+      out.append(text.substr(i, cp.length));
+      i += cp.length;
     }
-    out.append(piece);
-    ++chars;
+  }
+  if (boundaries.size() > max_chars && max_chars > 0) {
+    out.resize(boundaries[max_chars - 1]);
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += "\xE2\x80\xA6";
   }
   return out;
 }
@@ -123,11 +129,14 @@ std::string encode_unstructured(std::string_view utf8, std::size_t header_name_l
     }
     return out;
   };
-  const std::size_t max_raw = 45;  // 45 bytes → 60 base64 chars + 12 of "=?UTF-8?B??=" = 72
   std::string out;
   std::size_t i = 0;
   bool first = true;
   while (i < utf8.size()) {
+    // Room for base64 on this line: 76 columns less the "=?UTF-8?B??=" wrapper (12) and
+    // what precedes the word ("Subject: " on the first line, one space after a fold).
+    const std::size_t used = first ? header_name_length + 2 : 1;
+    const std::size_t max_raw = (76 - 12 - std::min<std::size_t>(used, 40)) / 4 * 3;
     std::size_t j = i;
     while (j < utf8.size()) {
       std::size_t n = utf8_length(utf8, j);

@@ -1,0 +1,224 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "daemon/store/store.hpp"
+
+namespace complaintd::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The same contract runs against an in-memory database and a file (WAL mode).
+class StoreContract : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    if (GetParam()) {
+      dir_ = fs::temp_directory_path() / ("complaintd-store-" + std::to_string(::getpid()) + "-" +
+                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      fs::remove_all(dir_);
+      fs::create_directories(dir_);
+      path_ = (dir_ / "complaintd.db").string();
+    } else {
+      path_ = ":memory:";
+    }
+    auto s = Store::open(path_);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  NewMessage message(std::uint32_t uid, const std::string& message_id = "m@example.test") {
+    return NewMessage{{"complaints", 7, uid}, message_id, "alice@example.test", "Bins", "2026-11-23T10:00:00Z",
+                      "Subject: Bins\r\n\r\nbody\r\n"};
+  }
+
+  fs::path dir_;
+  std::string path_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContract, SequencesAreGapFreePerCounter) {
+  std::vector<std::int64_t> seen;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+      seen.push_back(tx.next_sequence(2026));
+      return {};
+    }));
+  }
+  // A rolled-back transaction gives its number back.
+  ASSERT_FALSE(store_->transaction([&](Tx& tx) -> Result<void> {
+    tx.next_sequence(2026);
+    return Error{"no"};
+  }));
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    seen.push_back(tx.next_sequence(2026));
+    seen.push_back(tx.next_sequence(2027));
+    return {};
+  }));
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2, 3, 4, 1}));
+}
+
+TEST_P(StoreContract, MessagesAreKeyedByLocation) {
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    EXPECT_FALSE(tx.has_location({"complaints", 7, 1}));
+    tx.insert_message(message(1), "new-case", "r");
+    EXPECT_TRUE(tx.has_location({"complaints", 7, 1}));
+    EXPECT_FALSE(tx.has_location({"complaints", 8, 1}));
+    EXPECT_FALSE(tx.has_location({"other", 7, 1}));
+    return {};
+  }));
+  // The same location twice violates the unique index: the transaction fails whole.
+  auto again = store_->transaction([&](Tx& tx) -> Result<void> {
+    tx.insert_message(message(1), "new-case", "r");
+    return {};
+  });
+  EXPECT_FALSE(again);
+}
+
+TEST_P(StoreContract, DuplicatesNeedSameIdSenderAndSubject) {
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    const auto first = tx.insert_message(message(1), "new-case", "r");
+    EXPECT_EQ(tx.find_duplicate(message(2)), first);
+    auto other_sender = message(3);
+    other_sender.from_address = "mallory@example.test";
+    EXPECT_FALSE(tx.find_duplicate(other_sender));
+    auto no_id = message(4, "");
+    EXPECT_FALSE(tx.find_duplicate(no_id));
+    return {};
+  }));
+}
+
+TEST_P(StoreContract, MailboxStateRoundTrips) {
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    EXPECT_FALSE(tx.mailbox_state("complaints"));
+    tx.set_mailbox_state("complaints", {7, 12});
+    tx.set_mailbox_state("complaints", {7, 13});
+    const auto s = tx.mailbox_state("complaints");
+    EXPECT_TRUE(s && s->uidvalidity == 7 && s->last_uid == 13);
+    return {};
+  }));
+}
+
+TEST_P(StoreContract, CaseWithEventsAndOutbox) {
+  std::int64_t case_id = 0;
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    const auto row = tx.insert_message(message(1), "pending", "");
+    NewCase c;
+    c.stage = "Stage 1";
+    c.customer_address = "alice@example.test";
+    c.customer_name = "Alice";
+    c.subject = "Bins";
+    c.received_at = "2026-11-23T10:00:00Z";
+    c.acknowledge_by = "2026-11-23T10:00:00Z";
+    c.respond_by = "2026-12-22T00:00:00Z";
+    c.respond_by_date = "2026-12-21";
+    c.message_row = row;
+    case_id = tx.insert_case("CMP-2026-000001", c, "2026-11-23T10:00:00Z");
+    tx.set_message_outcome(row, "new-case", "a person wrote", case_id);
+    tx.insert_event(case_id, "2026-11-23T10:00:00Z", "received", "from alice");
+    tx.insert_deadline(case_id, "respond", c.respond_by);
+    tx.insert_outbox(case_id, "acknowledgement", "ack1@example.test", "complaints@example.test",
+                     "alice@example.test", "raw", "2026-11-23T10:00:00Z");
+    return {};
+  }));
+  auto found = store_->find_case("cmp-2026-000001");  // references match case-insensitively
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->reference, "CMP-2026-000001");
+  EXPECT_EQ((*found)->state, "open");
+  EXPECT_EQ(store_->case_events(case_id)->size(), 1u);
+  EXPECT_EQ(store_->list_cases()->size(), 1u);
+
+  auto due = store_->due_outbox("2026-11-23T10:00:00Z", 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].raw, "raw");
+  EXPECT_EQ(store_->due_outbox("2026-11-23T09:59:59Z", 10)->size(), 0u);
+
+  // A temporary failure reschedules; a success marks it sent for good.
+  ASSERT_TRUE(store_->mark_attempt_failed((*due)[0].id, "421 try later", "2026-11-23T10:01:00Z", false));
+  EXPECT_EQ(store_->due_outbox("2026-11-23T10:00:30Z", 10)->size(), 0u);
+  EXPECT_EQ(**store_->next_outbox_attempt(), "2026-11-23T10:01:00Z");
+  ASSERT_TRUE(store_->mark_sent((*due)[0].id, "2026-11-23T10:01:00Z"));
+  EXPECT_EQ(store_->due_outbox("2099-01-01T00:00:00Z", 10)->size(), 0u);
+  EXPECT_FALSE(*store_->next_outbox_attempt());
+  const auto letters = store_->case_letters(case_id);
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].status, "sent");
+  EXPECT_EQ((*letters)[0].attempts, 2);
+}
+
+TEST_P(StoreContract, PermanentFailureLeavesThePendingQueue) {
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    tx.insert_outbox(std::nullopt, "acknowledgement", "x@example.test", "a@example.test", "b@example.test", "raw",
+                     "2026-11-23T10:00:00Z");
+    return {};
+  }));
+  const auto id = (*store_->due_outbox("2026-11-23T10:00:00Z", 1))[0].id;
+  ASSERT_TRUE(store_->mark_attempt_failed(id, "550 no such user", "2026-11-23T10:01:00Z", true));
+  EXPECT_EQ(store_->due_outbox("2099-01-01T00:00:00Z", 10)->size(), 0u);
+  EXPECT_EQ(store_->list_outbox("failed")->size(), 1u);
+}
+
+TEST_P(StoreContract, ServerActionsArePendingUntilDone) {
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    tx.insert_message(message(5), "new-case", "r");
+    tx.insert_message(message(6, "n@example.test"), "new-case", "r");
+    return {};
+  }));
+  EXPECT_EQ(*store_->pending_server_actions("complaints", 7), (std::vector<std::uint32_t>{5, 6}));
+  ASSERT_TRUE(store_->mark_server_actions_done("complaints", 7, {5}));
+  EXPECT_EQ(*store_->pending_server_actions("complaints", 7), (std::vector<std::uint32_t>{6}));
+}
+
+TEST_P(StoreContract, ExceptionsInsideATransactionRollBack) {
+  auto r = store_->transaction([&](Tx& tx) -> Result<void> {
+    tx.set_mailbox_state("complaints", {1, 1});
+    throw StoreError("simulated failure", SQLITE_IOERR);
+  });
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("simulated failure"), std::string::npos);
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    EXPECT_FALSE(tx.mailbox_state("complaints"));
+    return {};
+  }));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values(false, true),
+                         [](const auto& test_info) { return test_info.param ? "File" : "Memory"; });
+
+TEST(Store, ReopeningKeepsDataAndSchema) {
+  const auto dir = fs::temp_directory_path() / ("complaintd-store-reopen-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto path = (dir / "c.db").string();
+  {
+    auto s = Store::open(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->transaction([](Tx& tx) -> Result<void> {
+      tx.set_mailbox_state("m", {3, 9});
+      return {};
+    }));
+  }
+  {
+    auto s = Store::open(path);
+    ASSERT_TRUE(s) << s.error().message;
+    ASSERT_TRUE((*s)->transaction([](Tx& tx) -> Result<void> {
+      EXPECT_EQ(tx.mailbox_state("m")->last_uid, 9u);
+      return {};
+    }));
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Store, UnopenableDatabaseIsAClearError) {
+  auto s = Store::open("/nonexistent-dir/complaintd.db");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("/nonexistent-dir/complaintd.db"), std::string::npos) << s.error().message;
+}
+
+}  // namespace
+}  // namespace complaintd::store
