@@ -249,6 +249,7 @@ int main(int argc, char** argv) {
   CLI::App app{"complaintd: turns complaint emails into cases that are acknowledged, routed, chased and closed on time"};
   app.set_version_flag("--version", std::string("complaintd ") + COMPLAINTD_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // "cases show REF --config X": options of a parent may follow a subcommand
   std::string config_path = kDefaultConfig;
 
   auto* run = app.add_subcommand("run", "Run the daemon (foreground, systemd-friendly)");
