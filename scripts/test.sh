@@ -17,6 +17,8 @@ build=${COMPLAINTD_TEST_BUILD_DIR:-build/test}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMPLAINTD_SANITIZE=ON -DCOMPLAINTD_WERROR=ON
 cmake --build "$build" -j"$(nproc)"
 
+# Integration tests must run here, never skip for want of servers.
+export COMPLAINTD_REQUIRE_MAIL_SERVERS=1
 # Sanitizer failures must fail the run, not scroll by.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
