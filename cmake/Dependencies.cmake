@@ -8,12 +8,6 @@ find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(ICU REQUIRED COMPONENTS uc i18n data)
-# Debian ships mimetic without a pkg-config file or CMake package.
-find_path(MIMETIC_INCLUDE_DIR mimetic/mimetic.h REQUIRED)
-find_library(MIMETIC_LIBRARY NAMES mimetic REQUIRED)
-add_library(mimetic::mimetic UNKNOWN IMPORTED)
-set_target_properties(mimetic::mimetic PROPERTIES IMPORTED_LOCATION ${MIMETIC_LIBRARY}
-                      INTERFACE_INCLUDE_DIRECTORIES ${MIMETIC_INCLUDE_DIR})
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
 find_path(MUSTACHE_INCLUDE_DIR kainjow/mustache.hpp REQUIRED)

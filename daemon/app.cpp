@@ -24,6 +24,11 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::seconds;
 
+// 30 s after the first failure, doubling, at most 15 minutes.
+seconds backoff(int failures) {
+  return std::min(seconds(30L << std::clamp(failures - 1, 0, 5)), seconds(900));
+}
+
 // Waits on `timer` for `d`; returns false when woken early (cancelled).
 asio::awaitable<bool> sleep_for(asio::steady_timer& timer, std::chrono::steady_clock::duration d) {
   timer.expires_after(d);
@@ -124,7 +129,7 @@ class App {
         // Back off while the server is down, but keep trying: 30 s doubling to 15 min,
         // never less often than the configured interval.
         ++failures;
-        wait = std::max(interval, std::min(seconds(30) << std::min(failures - 1, 5), seconds(900)));
+        wait = std::max(interval, backoff(failures));
         spdlog::info("mailbox={} event=retry-scheduled in_seconds={}", p.name(), wait.count());
       } else {
         failures = 0;
@@ -146,7 +151,7 @@ class App {
         spdlog::error("event=outbox-failed error=\"{}\"", d.error().message);
       } else if (d->unreachable) {
         ++outages;
-        wait = std::min(seconds(30) << std::min(outages - 1, 5), seconds(900));
+        wait = backoff(outages);
       } else {
         outages = 0;
         if (auto next = store_->next_outbox_attempt(); next && *next) {

@@ -2,24 +2,28 @@
 // on the shared multi handle, which keeps the logged-in connection (and the selected
 // mailbox) between commands.
 //
-// What libcurl (7.88) does with a custom command's response, measured against Dovecot 2.3:
-//  - Every response line, untagged or not, goes to CURLOPT_HEADERFUNCTION, byte for byte.
-//  - Only lines that *begin* with "* " also go to CURLOPT_WRITEFUNCTION. curl has no notion
-//    of literals for custom commands: the lines inside a FETCH literal do not reach the
-//    write callback (except those that happen to begin with "* "), so the write callback
-//    is useless for message bodies. We therefore parse the header stream ourselves,
-//    counting literal octets exactly ("{n}" CRLF then n octets, RFC 3501 section 4.3).
-//  - curl ends the command at the first line that begins with its tag ("A004 "), even
-//    inside a literal: a message containing the line "A004 OK" makes curl stop early and
-//    leaves the connection out of step with the server. When a line that could be a curl
-//    tag begins inside a literal we abort the transfer from the header callback (curl then
-//    closes that connection) and fetch the message again on its own; if it trips again it
-//    is fetched with curl's own FETCH, which reads the literal by its length.
-//  - The line reader drops the middle of any line longer than half of CURLOPT_BUFFERSIZE
-//    ("Excessive server response line length received"). FETCH transfers get a buffer
-//    twice the largest message of the batch (RFC822.SIZE, fetched first), so no line can
-//    be that long; bigger messages go alone and a clipped one is detected by the literal
-//    count and fetched with curl's own FETCH.
+// What libcurl 7.88 (Debian 12) does with a custom command's response, measured against
+// Dovecot 2.3 -- it shapes everything below:
+//  1. Every response line goes to CURLOPT_HEADERFUNCTION, byte for byte. Only lines that
+//     *begin* with "* " also go to CURLOPT_WRITEFUNCTION: curl has no notion of literals for
+//     custom commands, so the lines of a FETCH literal never reach the write callback. We
+//     parse the header stream ourselves, counting literal octets exactly (RFC 3501 §4.3).
+//  2. curl ends the command at the first line that begins with its tag ("A004 "), even
+//     inside a literal: a message containing the line "A004 OK" cuts the reply short and
+//     leaves the connection out of step. When a line that could be a curl tag begins inside
+//     a literal, the header callback aborts the transfer (curl then drops the connection).
+//  3. Lines longer than half of CURLOPT_BUFFERSIZE lose their middle ("Excessive server
+//     response line length received"); the literal count exposes that.
+//  4. Debian's fix for CVE-2023-38039 counts every octet curl's line reader reads against a
+//     300 kB per-transfer limit ("Too large response headers"), and counts the rest of a
+//     read again after each line that begins with "* ". 120 one-line FETCH replies, or a
+//     60 kB message with 60 "* bullet" lines, already exceed it.
+// Hence: metadata in small batches; each body with BODY.PEEK[] in partial fetches (RFC 3501
+// §6.4.5 "<origin.octets>"; several messages in one reply would each add to (4)), smaller
+// parts where one trips;
+// and only then curl's own "UID FETCH n BODY[]" (URL ";UID=n"), which reads the literal by
+// its length through curl's transfer engine and so escapes 2-4, but sets \Seen: that flag
+// is restored afterwards when the message did not have it.
 
 #include "daemon/imap_client.hpp"
 
@@ -41,14 +45,18 @@ namespace {
 // Limits
 
 constexpr long kConnectTimeoutSeconds = 10;
-constexpr long kResponseTimeoutSeconds = 60;  // per command, for small responses
-constexpr std::size_t kFetchBatchUids = 200;
-constexpr std::uint64_t kFetchBatchBytes = 20ULL * 1024 * 1024;
-// A message above this is fetched alone (its line-reader buffer would otherwise exceed curl's
-// CURL_MAX_READ_SIZE when shared with others).
-constexpr std::uint64_t kAloneAbove = 4ULL * 1024 * 1024;
-constexpr std::size_t kUidsPerCommand = 500;   // keeps command lines short (RFC 7162 §4: 8000 octets)
-constexpr std::uint32_t kSearchWindow = 20000;  // UIDs per plain SEARCH: its reply stays < 256 KiB
+constexpr long kResponseTimeoutSeconds = 60;         // per command; curl times the whole reply
+constexpr long kOwnFetchTimeoutSeconds = 30 * 60;    // curl's own FETCH of up to ~100 MB
+constexpr std::size_t kUidsPerCommand = 500;         // keeps command lines short (RFC 7162 §4)
+constexpr std::size_t kUidsPerMetadata = 40;         // 40 "* n FETCH" lines stay far below (4)
+// Partial FETCH sizes, tried in turn where one trips curl. A line can be no longer than the
+// part, and each transfer's buffer holds two parts, so no line is ever clipped (3). Against
+// (4) a part counts about twice (curl re-reads what follows the "* n FETCH" line) plus its
+// size again for each "* " line inside: 128 kB parts pass unless such lines occur, 16 kB
+// parts pass a dozen of them, 2 kB parts nearly anything.
+constexpr std::array<std::uint64_t, 3> kParts{128 * 1024, 16 * 1024, 2 * 1024};
+constexpr std::uint32_t kSearchWindow = 10000;       // UIDs per plain SEARCH: reply < 128 kB
+constexpr long kSearchBuffer = 256 * 1024;           // so that line is never clipped (3)
 constexpr std::uint64_t kMaxLiteral = 1ULL << 30;
 constexpr std::size_t kMaxUidsFromSearch = 10'000'000;
 
@@ -219,6 +227,10 @@ struct Response {
 /// Reassembles server responses from the lines curl hands to CURLOPT_HEADERFUNCTION.
 class ResponseStream {
  public:
+  /// `literals`: false for curl's own FETCH, whose literal goes to the write callback and
+  /// whose header stream is lines only.
+  explicit ResponseStream(bool literals = true) : literals_(literals) {}
+
   /// One call of the header callback, which curl makes at the start of each of its lines
   /// (long lines may come in several calls). False: abort the transfer.
   bool feed(std::string_view chunk) {
@@ -258,10 +270,12 @@ class ResponseStream {
   /// True when everything received formed whole responses.
   [[nodiscard]] bool complete() const { return !failed_ && !in_literal_ && line_.empty() && current_.text.empty(); }
   [[nodiscard]] bool tag_in_literal() const { return tag_in_literal_; }
+  [[nodiscard]] bool failed() const { return failed_; }
   std::vector<Response>& responses() { return responses_; }
   [[nodiscard]] const std::vector<Response>& responses() const { return responses_; }
-  /// The last tagged reply without its tag, e.g. "NO [ALREADYEXISTS] Mailbox already exists".
-  [[nodiscard]] const std::string& last_tagged() const { return last_tagged_; }
+  /// The last tagged NO or BAD without its tag, e.g. "NO [ALREADYEXISTS] Mailbox already
+  /// exists" (curl may log out afterwards, which ends with a tagged OK).
+  [[nodiscard]] const std::string& last_refusal() const { return last_refusal_; }
   /// The last "* BYE" text (the server closing the connection says why there).
   [[nodiscard]] const std::string& last_bye() const { return last_bye_; }
 
@@ -280,7 +294,7 @@ class ResponseStream {
     line_.clear();
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     // A literal announced at the end of the line: "{n}" (or "~{n}", RFC 3516 literal8).
-    if (!line.empty() && line.back() == '}') {
+    if (literals_ && !line.empty() && line.back() == '}') {
       const auto open = line.rfind('{');
       if (open != std::string::npos) {
         const auto digits = std::string_view(line).substr(open + 1, line.size() - open - 2);
@@ -305,7 +319,8 @@ class ResponseStream {
       responses_.push_back(std::move(r));
     } else {
       const auto space = first.find(' ');
-      last_tagged_ = space == std::string::npos ? first : first.substr(space + 1);
+      std::string status = space == std::string::npos ? std::string() : first.substr(space + 1);
+      if (!status.starts_with("OK")) last_refusal_ = std::move(status);
     }
     return true;
   }
@@ -317,8 +332,9 @@ class ResponseStream {
   bool failed_ = false;
   bool tag_in_literal_ = false;
   std::vector<Response> responses_;
-  std::string last_tagged_;
+  std::string last_refusal_;
   std::string last_bye_;
+  bool literals_ = true;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -413,6 +429,7 @@ struct FetchData {
   std::optional<std::uint32_t> uid;
   std::optional<std::uint64_t> size;
   std::optional<std::string> body;
+  std::uint64_t origin = 0;  ///< "BODY[]<origin>" of a partial fetch
   std::vector<std::string> flags;
 };
 
@@ -439,7 +456,12 @@ FetchParse parse_fetch(Response& r, FetchData& out) {
       out.size = v.kind == Token::Kind::Atom ? parse_number<std::uint64_t>(v.text) : std::nullopt;
       if (!out.size) return FetchParse::Malformed;
       ++i;
-    } else if (name == "BODY[]") {
+    } else if (name == "BODY[]" || name.starts_with("BODY[]<")) {
+      if (name != "BODY[]") {
+        auto origin = parse_number<std::uint64_t>(std::string_view(name).substr(7, name.size() - 8));
+        if (!origin || name.back() != '>') return FetchParse::Malformed;
+        out.origin = *origin;
+      }
       if (v.kind == Token::Kind::Literal) {
         out.body = std::move(r.literals[v.literal]);
       } else if (v.kind == Token::Kind::String) {
@@ -513,7 +535,8 @@ void normalize(ImapEndpoint& ep) {
 std::string escape_path(std::string_view folder) {
   std::string out;
   static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : folder) {
+  for (char ch : folder) {
+    const auto c = static_cast<unsigned char>(ch);
     if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
       out += static_cast<char>(c);
     } else {
@@ -530,11 +553,13 @@ std::string escape_path(std::string_view folder) {
 // ---------------------------------------------------------------------------------------
 
 struct ImapClient::Command {
+  Command(std::string folder_, std::string request_) : folder(std::move(folder_)), request(std::move(request_)) {}
+
   std::string folder;     ///< mailbox to SELECT first (curl skips it when already selected); empty: none
   std::string request;    ///< CURLOPT_CUSTOMREQUEST; empty: curl's own FETCH of `uid`
-  std::uint32_t uid = 0;  ///< for curl's own FETCH (";UID=n")
-  long buffer_size = 0;   ///< CURLOPT_BUFFERSIZE; 0: curl's default
-  long response_timeout = kResponseTimeoutSeconds;
+  std::uint32_t uid = 0;  ///< for curl's own FETCH (URL ";UID=n")
+  long buffer_size = 0;   ///< CURLOPT_BUFFERSIZE; 0: curl's default (16 kB)
+  long timeout = kResponseTimeoutSeconds;
 };
 
 struct ImapClient::Exchange {
@@ -542,14 +567,34 @@ struct ImapClient::Exchange {
   std::string curl_error;
   ResponseStream stream;
   std::string body;  ///< write callback data (curl's own FETCH only)
+
+  /// curl could not carry this reply (see the file comment), though server and login are
+  /// fine: worth another way, not an error to report.
+  [[nodiscard]] bool tripped_curl() const {
+    if (stream.tag_in_literal() || stream.failed()) return true;
+    if (code == CURLE_RECV_ERROR && curl_error.find("Too large response headers") != std::string::npos) return true;
+    return code == CURLE_OK && !stream.complete();
+  }
 };
+
+enum class ImapClient::Attempt : int { Done, Gone, Tripped };
+
+struct ImapClient::Part {
+  Attempt attempt = Attempt::Tripped;
+  std::string data;
+};
+
+// GCC 12.2 mishandles some non-trivial temporaries in co_await expressions (seen here: a
+// std::string freed from the wrong frame, ASan "bad-free"; see also net/curl_multi.cpp):
+// coroutines here take class arguments by reference and callers pass named objects.
 
 ImapClient::ImapClient(net::CurlMulti& multi, ImapEndpoint endpoint) : multi_(multi), endpoint_(std::move(endpoint)) {
   normalize(endpoint_);
 }
 
-boost::asio::awaitable<ImapClient::Exchange> ImapClient::exchange(Command command) {
+boost::asio::awaitable<ImapClient::Exchange> ImapClient::exchange(const Command& command) {
   Exchange x;
+  x.stream = ResponseStream(!command.request.empty());
   net::CurlEasy easy(curl_easy_init());
   if (!easy) {
     x.code = CURLE_FAILED_INIT;
@@ -558,7 +603,7 @@ boost::asio::awaitable<ImapClient::Exchange> ImapClient::exchange(Command comman
   CURL* h = easy.get();
   std::array<char, CURL_ERROR_SIZE> error{};
   // No mailbox in the path means curl sends the command without a SELECT; STATUS, CREATE,
-  // LIST and CAPABILITY need none (RFC 3501: STATUS should not target the selected mailbox).
+  // LIST and CAPABILITY need none.
   std::string url = endpoint_.url + "/";
   if (!command.folder.empty()) url += escape_path(mailbox_utf7(command.folder));
   if (command.request.empty()) url += ";UID=" + std::to_string(command.uid);
@@ -573,10 +618,13 @@ boost::asio::awaitable<ImapClient::Exchange> ImapClient::exchange(Command comman
   curl_easy_setopt(h, CURLOPT_WRITEDATA, command.request.empty() ? &x.body : nullptr);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error.data());
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
-  // curl times a command's whole response from the moment it was sent, not from the last
-  // byte received; the caller sizes it for big FETCH responses.
-  curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, command.response_timeout);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, command.response_timeout + 2 * kConnectTimeoutSeconds);
+  // curl times a command's whole reply from the moment it was sent (pingpong), and
+  // CURLOPT_TIMEOUT bounds everything including connect and login.
+  curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, std::min(command.timeout, kResponseTimeoutSeconds));
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, command.timeout + 2 * kConnectTimeoutSeconds);
+  // Transfer phases (curl's own FETCH literal) that stall for a minute are dead.
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, kResponseTimeoutSeconds);
   if (command.buffer_size > 0) curl_easy_setopt(h, CURLOPT_BUFFERSIZE, command.buffer_size);
   curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
   if (!endpoint_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, endpoint_.ca_file.c_str());
@@ -595,22 +643,31 @@ std::string ImapClient::failure(std::string_view what, const Exchange& x) const 
   std::string text = endpoint_.url + ": " + std::string(what) + " failed: ";
   if (x.code == CURLE_ABORTED_BY_CALLBACK) {
     text += "cancelled";
+  } else if (x.curl_error == "Select failed") {
+    text += "cannot select the folder";  // curl reports it as CURLE_LOGIN_DENIED
   } else {
     text += curl_easy_strerror(x.code);
     if (!x.curl_error.empty() && x.curl_error != curl_easy_strerror(x.code)) text += " (" + x.curl_error + ")";
   }
-  if (!x.stream.last_tagged().empty() && !x.stream.last_tagged().starts_with("OK")) {
-    text += "; server replied: " + x.stream.last_tagged();
+  if (!x.stream.last_refusal().empty()) {
+    text += "; server replied: " + x.stream.last_refusal();
   } else if (!x.stream.last_bye().empty()) {
     text += "; server said: BYE " + x.stream.last_bye();
   }
   return scrub(std::move(text), endpoint_.password);
 }
 
+boost::asio::awaitable<Result<void>> ImapClient::simple(const std::string& what, const Command& command) {
+  const Exchange x = co_await exchange(command);
+  if (x.code != CURLE_OK) co_return Error{failure(what, x)};
+  co_return Result<void>{};
+}
+
 boost::asio::awaitable<Result<void>> ImapClient::load_capabilities() {
   if (capabilities_) co_return Result<void>{};
-  // After login: servers announce more (MOVE, UIDPLUS, ESEARCH) than in the greeting.
-  Exchange x = co_await exchange({.request = "CAPABILITY"});
+  // After login: servers announce more (MOVE, UIDPLUS, ESEARCH) than in their greeting.
+  const Command command("", "CAPABILITY");
+  const Exchange x = co_await exchange(command);
   if (x.code != CURLE_OK) co_return Error{failure("CAPABILITY", x)};
   std::vector<std::string> caps;
   std::vector<Token> t;
@@ -633,16 +690,10 @@ bool ImapClient::has_capability(std::string_view name) const {
          std::any_of(capabilities_->begin(), capabilities_->end(), [&](const std::string& c) { return c == name; });
 }
 
-boost::asio::awaitable<Result<void>> ImapClient::simple(std::string what, std::string folder, std::string command) {
-  Exchange x = co_await exchange({.folder = std::move(folder), .request = std::move(command)});
-  if (x.code != CURLE_OK) co_return Error{failure(what, x)};
-  co_return Result<void>{};
-}
-
 boost::asio::awaitable<Result<MailboxStatus>> ImapClient::status() {
   const std::string what = "STATUS " + endpoint_.folder;
-  Exchange x = co_await exchange(
-      {.request = "STATUS " + quoted(mailbox_utf7(endpoint_.folder)) + " (UIDVALIDITY UIDNEXT MESSAGES)"});
+  const Command command("", "STATUS " + quoted(mailbox_utf7(endpoint_.folder)) + " (UIDVALIDITY UIDNEXT MESSAGES)");
+  const Exchange x = co_await exchange(command);
   if (x.code != CURLE_OK) co_return Error{failure(what, x)};
   std::vector<Token> t;
   for (const Response& r : x.stream.responses()) {
@@ -673,14 +724,20 @@ boost::asio::awaitable<Result<MailboxStatus>> ImapClient::status() {
 boost::asio::awaitable<Result<std::vector<std::uint32_t>>> ImapClient::uids_from(std::uint32_t first) {
   first = std::max<std::uint32_t>(first, 1);
   if (auto caps = co_await load_capabilities(); !caps) co_return caps.error();
+  const std::string what = "UID SEARCH in " + endpoint_.folder;
+  // A connection that has the folder selected searches the view it was last told about:
+  // Dovecot announces new mail (EXISTS) at the end of a command, so a SEARCH alone would
+  // miss what arrived since. NOOP is the RFC 3501 §6.1.2 way to poll for it.
+  const Command noop(endpoint_.folder, "NOOP");
+  const std::string noop_what = "NOOP in " + endpoint_.folder;
+  if (auto polled = co_await simple(noop_what, noop); !polled) co_return polled.error();
+
   std::vector<std::uint32_t> uids;
   std::vector<Token> t;
-  const std::string what = "UID SEARCH in " + endpoint_.folder;
   if (has_capability("ESEARCH")) {
     // RFC 4731: the answer is a compact set ("1:5000"), one short line however many match.
-    Exchange x = co_await exchange({.folder = endpoint_.folder,
-                                    .request = "UID SEARCH RETURN (ALL) UID " + std::to_string(first) + ":*",
-                                    .buffer_size = 1L << 20});
+    const Command search(endpoint_.folder, "UID SEARCH RETURN (ALL) UID " + std::to_string(first) + ":*");
+    const Exchange x = co_await exchange(search);
     if (x.code != CURLE_OK) co_return Error{failure(what, x)};
     for (const Response& r : x.stream.responses()) {
       if (!untagged(r, "ESEARCH", t)) continue;
@@ -688,24 +745,22 @@ boost::asio::awaitable<Result<std::vector<std::uint32_t>>> ImapClient::uids_from
       if (i < t.size() && t[i].kind == Token::Kind::Open && !skip_value(t, i)) continue;  // (TAG "A004")
       if (i < t.size() && t[i].kind == Token::Kind::Atom && iequals(t[i].text, "UID")) ++i;
       for (; i + 1 < t.size(); i += 2) {
-        if (t[i].kind == Token::Kind::Atom && iequals(t[i].text, "ALL")) {
-          if (!expand_set(t[i + 1].text, uids)) {
-            co_return Error{endpoint_.url + ": " + what + ": malformed ESEARCH reply"};
-          }
+        if (t[i].kind == Token::Kind::Atom && iequals(t[i].text, "ALL") && !expand_set(t[i + 1].text, uids)) {
+          co_return Error{endpoint_.url + ": " + what + ": malformed ESEARCH reply"};
         }
       }
     }
   } else {
-    // A plain SEARCH answers on one line, which curl would clip above half its buffer:
-    // search in windows of UIDs below UIDNEXT so that no answer can get that long.
+    // A plain SEARCH answers on one line: search in windows of UIDs below UIDNEXT so that
+    // no answer gets long enough to be clipped or to trip the header limit.
     auto st = co_await status();
     if (!st) co_return st.error();
     const std::uint64_t next = st->uidnext;
     for (std::uint64_t a = first; a < next; a += kSearchWindow) {
       const std::uint64_t b = std::min<std::uint64_t>(a + kSearchWindow - 1, next - 1);
-      Exchange x = co_await exchange({.folder = endpoint_.folder,
-                                      .request = "UID SEARCH UID " + std::to_string(a) + ":" + std::to_string(b),
-                                      .buffer_size = 1L << 20});
+      Command search(endpoint_.folder, "UID SEARCH UID " + std::to_string(a) + ":" + std::to_string(b));
+      search.buffer_size = kSearchBuffer;
+      const Exchange x = co_await exchange(search);
       if (x.code != CURLE_OK) co_return Error{failure(what, x)};
       for (const Response& r : x.stream.responses()) {
         if (!untagged(r, "SEARCH", t)) continue;
@@ -716,7 +771,7 @@ boost::asio::awaitable<Result<std::vector<std::uint32_t>>> ImapClient::uids_from
       }
     }
   }
-  // "n:*" always matches the highest UID, even below n (RFC 3501 section 6.4.8).
+  // "n:*" always matches the highest UID, even below n (RFC 3501 §6.4.8).
   std::erase_if(uids, [first](std::uint32_t u) { return u < first; });
   co_return normalized(std::move(uids));
 }
@@ -725,143 +780,117 @@ boost::asio::awaitable<Result<std::vector<FetchedMessage>>> ImapClient::fetch(
     const std::vector<std::uint32_t>& requested) {
   const std::vector<std::uint32_t> uids = normalized(requested);
   std::vector<FetchedMessage> out;
-  if (uids.empty()) co_return out;
+  if (uids.empty()) co_return std::move(out);
 
-  // Sizes first: they bound each batch and size curl's line buffer (see the file comment).
-  // UIDs that are gone (expunged meanwhile) do not answer and are left out.
-  std::map<std::uint32_t, std::uint64_t> sizes;
-  for (const auto& chunk : chunked(uids, kUidsPerCommand)) {
-    Exchange x = co_await exchange(
-        {.folder = endpoint_.folder, .request = "UID FETCH " + uid_set(chunk) + " (UID RFC822.SIZE)"});
-    if (x.code != CURLE_OK) co_return Error{failure("UID FETCH (RFC822.SIZE) in " + endpoint_.folder, x)};
+  // \Seen of each message first: what to restore should curl's own FETCH be needed. UIDs
+  // that are gone do not answer and are left out.
+  std::map<std::uint32_t, bool> seen;
+  for (const auto& chunk : chunked(uids, kUidsPerMetadata)) {
+    const Command command(endpoint_.folder, "UID FETCH " + uid_set(chunk) + " (UID FLAGS)");
+    Exchange x = co_await exchange(command);
+    if (x.code != CURLE_OK) co_return Error{failure("UID FETCH (FLAGS) in " + endpoint_.folder, x)};
     for (Response& r : x.stream.responses()) {
       FetchData d;
-      if (parse_fetch(r, d) == FetchParse::Ok && d.uid && d.size &&
-          std::binary_search(chunk.begin(), chunk.end(), *d.uid)) {
-        sizes[*d.uid] = *d.size;
+      if (parse_fetch(r, d) == FetchParse::Ok && d.uid && std::binary_search(chunk.begin(), chunk.end(), *d.uid)) {
+        seen[*d.uid] = std::find(d.flags.begin(), d.flags.end(), "\\SEEN") != d.flags.end();
       }
     }
   }
 
-  std::vector<std::uint32_t> batch;
-  std::uint64_t batch_bytes = 0;
-  auto run = [&](std::vector<std::uint32_t> b, std::uint64_t bytes) -> boost::asio::awaitable<Result<void>> {
-    bool anomaly = false;
-    auto r = co_await fetch_batch(b, bytes, out, anomaly);
-    if (!r || !anomaly) co_return r;
-    // Something in the batch tripped curl's line reader: each message again on its own,
-    // then curl's own FETCH for the one that still does.
-    for (std::uint32_t uid : b) {
-      bool single_anomaly = false;
-      auto one = co_await fetch_batch({uid}, sizes[uid], out, single_anomaly);
-      if (!one) co_return one;
-      if (!single_anomaly) continue;
-      auto fallback = co_await fetch_without_peek(uid);
-      if (!fallback) co_return fallback.error();
-      if (*fallback) out.push_back(std::move(**fallback));
-    }
-    co_return Result<void>{};
-  };
-  for (const auto& [uid, size] : sizes) {
-    const bool alone = size > kAloneAbove;
-    if (!batch.empty() && (alone || batch.size() >= kFetchBatchUids || batch_bytes + size > kFetchBatchBytes)) {
-      if (auto r = co_await run(std::exchange(batch, {}), std::exchange(batch_bytes, 0)); !r) co_return r.error();
-    }
-    batch.push_back(uid);
-    batch_bytes += size;
-    if (alone) {
-      if (auto r = co_await run(std::exchange(batch, {}), std::exchange(batch_bytes, 0)); !r) co_return r.error();
-    }
-  }
-  if (!batch.empty()) {
-    if (auto r = co_await run(std::move(batch), batch_bytes); !r) co_return r.error();
+  for (const auto& [uid, was_seen] : seen) {
+    auto one = co_await fetch_one(uid, was_seen, out);
+    if (!one) co_return one.error();
   }
   std::sort(out.begin(), out.end(), [](const FetchedMessage& a, const FetchedMessage& b) { return a.uid < b.uid; });
   co_return std::move(out);
 }
 
-boost::asio::awaitable<Result<void>> ImapClient::fetch_batch(const std::vector<std::uint32_t>& uids,
-                                                             std::uint64_t bytes, std::vector<FetchedMessage>& out,
-                                                             bool& anomaly) {
-  anomaly = false;
-  std::uint64_t largest = 0;
-  // bytes/uids are the caller's sizes; a line can be no longer than the largest message.
-  largest = uids.size() == 1 ? bytes : std::min<std::uint64_t>(bytes, kAloneAbove);
-  // Lines up to half the buffer pass whole; curl caps the buffer at CURL_MAX_READ_SIZE.
-  const auto buffer = static_cast<long>(
-      std::clamp<std::uint64_t>(2 * largest + 64 * 1024, 1U << 20, static_cast<std::uint64_t>(CURL_MAX_READ_SIZE)));
-  // The response timeout counts from the command to the end of the whole reply: allow for a
-  // slow link (64 KiB/s) on top of the usual minute.
-  const auto timeout = static_cast<long>(kResponseTimeoutSeconds + bytes / (64 * 1024));
-  const std::string what = "UID FETCH " + uid_set(uids) + " in " + endpoint_.folder;
-  Exchange x = co_await exchange({.folder = endpoint_.folder,
-                                  .request = "UID FETCH " + uid_set(uids) + " (UID BODY.PEEK[])",
-                                  .buffer_size = buffer,
-                                  .response_timeout = timeout});
-  if (x.stream.tag_in_literal()) {
-    anomaly = true;
-    co_return Result<void>{};
-  }
-  if (x.code != CURLE_OK) co_return Error{failure(what, x)};
-  std::vector<FetchedMessage> got;
-  bool bad = !x.stream.complete();
+boost::asio::awaitable<Result<ImapClient::Part>> ImapClient::fetch_part(std::uint32_t uid, std::uint64_t origin,
+                                                                         std::uint64_t size) {
+  const std::string range = "<" + std::to_string(origin) + "." + std::to_string(size) + ">";
+  Command command(endpoint_.folder, "UID FETCH " + std::to_string(uid) + " (UID BODY.PEEK[]" + range + ")");
+  command.buffer_size = static_cast<long>(2 * size + 16 * 1024);
+  Exchange x = co_await exchange(command);
+  Part part;
+  part.attempt = Attempt::Tripped;
+  if (x.tripped_curl()) co_return std::move(part);
+  if (x.code != CURLE_OK) co_return Error{failure("UID FETCH " + std::to_string(uid) + " in " + endpoint_.folder, x)};
+  std::optional<std::string> data;
   for (Response& r : x.stream.responses()) {
     FetchData d;
     const FetchParse p = parse_fetch(r, d);
-    if (p == FetchParse::NotFetch) continue;
-    if (p == FetchParse::Malformed) {
-      bad = true;
-      break;
-    }
-    if (!d.body) continue;  // e.g. an unsolicited flag update (RFC 3501 section 7.4.2)
-    if (!d.uid || !std::binary_search(uids.begin(), uids.end(), *d.uid) ||
-        std::any_of(got.begin(), got.end(), [&](const FetchedMessage& m) { return m.uid == *d.uid; })) {
-      bad = true;
-      break;
-    }
-    got.push_back({*d.uid, std::move(*d.body)});
+    if (p == FetchParse::Malformed) co_return std::move(part);
+    if (p != FetchParse::Ok || !d.body || d.uid != uid) continue;
+    if (data || d.origin != origin || d.body->size() > size) co_return std::move(part);
+    data = std::move(d.body);
   }
-  if (bad) {
-    anomaly = true;
-    co_return Result<void>{};
+  if (!data) {
+    // Nothing for this UID: expunged by someone else meanwhile.
+    part.attempt = origin == 0 ? Attempt::Gone : Attempt::Tripped;
+    co_return std::move(part);
   }
-  for (auto& m : got) out.push_back(std::move(m));
+  part.attempt = Attempt::Done;
+  part.data = std::move(*data);
+  co_return std::move(part);
+}
+
+boost::asio::awaitable<Result<void>> ImapClient::fetch_one(std::uint32_t uid, bool was_seen,
+                                                           std::vector<FetchedMessage>& out) {
+  // BODY.PEEK[]<origin.octets> (RFC 3501 §6.4.5) until a part comes back short. Where a
+  // part trips curl, that stretch is fetched in smaller parts, then big ones again.
+  std::string body;
+  std::uint64_t origin = 0;
+  std::size_t level = 0;
+  std::uint64_t small_until = 0;
+  for (;;) {
+    if (level > 0 && origin >= small_until) level = 0;
+    const std::uint64_t size = kParts[level];
+    auto part = co_await fetch_part(uid, origin, size);
+    if (!part) co_return part.error();
+    if (part->attempt == Attempt::Gone) co_return Result<void>{};
+    if (part->attempt == Attempt::Tripped) {
+      if (level + 1 < kParts.size()) {
+        if (level == 0) small_until = origin + kParts[0];
+        ++level;
+        continue;
+      }
+      co_return co_await fetch_without_peek(uid, was_seen, out);
+    }
+    body += part->data;
+    if (part->data.size() < size) break;
+    origin += size;
+    if (origin > kMaxLiteral) co_return co_await fetch_without_peek(uid, was_seen, out);
+  }
+  out.push_back({uid, std::move(body)});
   co_return Result<void>{};
 }
 
-boost::asio::awaitable<Result<std::optional<FetchedMessage>>> ImapClient::fetch_without_peek(std::uint32_t uid) {
-  // curl's own "UID FETCH n BODY[]" reads the literal by its length, whatever its lines
-  // say, but BODY[] sets \Seen (RFC 3501 section 6.4.5): remember the flag and restore it.
+boost::asio::awaitable<Result<void>> ImapClient::fetch_without_peek(std::uint32_t uid, bool was_seen,
+                                                                    std::vector<FetchedMessage>& out) {
+  // curl's own "UID FETCH n BODY[]" reads the literal by its length whatever its lines say,
+  // but BODY[] sets \Seen (RFC 3501 §6.4.5): put the flag back if the message lacked it.
   const std::string what = "UID FETCH " + std::to_string(uid) + " in " + endpoint_.folder;
-  Exchange flags = co_await exchange(
-      {.folder = endpoint_.folder, .request = "UID FETCH " + std::to_string(uid) + " (UID FLAGS)"});
-  if (flags.code != CURLE_OK) co_return Error{failure(what + " (FLAGS)", flags)};
-  std::optional<bool> seen;
-  for (Response& r : flags.stream.responses()) {
-    FetchData d;
-    if (parse_fetch(r, d) == FetchParse::Ok && d.uid == uid) {
-      seen = std::find(d.flags.begin(), d.flags.end(), "\\SEEN") != d.flags.end();
-    }
-  }
-  if (!seen) co_return std::optional<FetchedMessage>{};  // expunged meanwhile
-  Exchange x = co_await exchange({.folder = endpoint_.folder,
-                                  .uid = uid,
-                                  .buffer_size = 1L << 20,
-                                  .response_timeout = kResponseTimeoutSeconds + 600});
-  if (x.code == CURLE_REMOTE_FILE_NOT_FOUND) co_return std::optional<FetchedMessage>{};
+  Command command(endpoint_.folder, "");
+  command.uid = uid;
+  command.timeout = kOwnFetchTimeoutSeconds;
+  Exchange x = co_await exchange(command);
+  if (x.code == CURLE_REMOTE_FILE_NOT_FOUND) co_return Result<void>{};  // expunged meanwhile
   if (x.code != CURLE_OK) co_return Error{failure(what, x)};
-  if (!*seen) {
+  out.push_back({uid, std::move(x.body)});
+  if (!was_seen) {
     // Best effort: the message is safely fetched either way, and \Seen is cosmetic here.
-    (void)co_await simple(what, endpoint_.folder, "UID STORE " + std::to_string(uid) + " -FLAGS.SILENT (\\Seen)");
+    const Command unseen(endpoint_.folder, "UID STORE " + std::to_string(uid) + " -FLAGS.SILENT (\\Seen)");
+    (void)co_await simple(what, unseen);
   }
-  co_return std::optional<FetchedMessage>{FetchedMessage{uid, std::move(x.body)}};
+  co_return Result<void>{};
 }
 
 boost::asio::awaitable<Result<void>> ImapClient::mark_seen(const std::vector<std::uint32_t>& requested) {
   for (const auto& chunk : chunked(normalized(requested), kUidsPerCommand)) {
     const std::string set = uid_set(chunk);
-    auto r = co_await simple("UID STORE " + set + " +FLAGS (\\Seen) in " + endpoint_.folder, endpoint_.folder,
-                             "UID STORE " + set + " +FLAGS.SILENT (\\Seen)");
+    const Command command(endpoint_.folder, "UID STORE " + set + " +FLAGS.SILENT (\\Seen)");
+    const std::string what = command.request + " in " + endpoint_.folder;
+    auto r = co_await simple(what, command);
     if (!r) co_return r;
   }
   co_return Result<void>{};
@@ -872,11 +901,14 @@ boost::asio::awaitable<Result<void>> ImapClient::ensure_folder(const std::string
     co_return Result<void>{};
   }
   const std::string name = quoted(mailbox_utf7(folder));
-  Exchange x = co_await exchange({.request = "CREATE " + name});
-  bool exists = x.code == CURLE_OK || x.stream.last_tagged().find("[ALREADYEXISTS]") != std::string::npos;
+  const Command create("", "CREATE " + name);
+  const Exchange x = co_await exchange(create);
+  // RFC 5530 ALREADYEXISTS: someone (or an earlier run) made it.
+  bool exists = x.code == CURLE_OK || x.stream.last_refusal().find("[ALREADYEXISTS]") != std::string::npos;
   if (!exists && x.code == CURLE_QUOTE_ERROR) {
     // Servers without RFC 5530 response codes just say NO: ask whether it is there.
-    Exchange list = co_await exchange({.request = "LIST \"\" " + name});
+    const Command list_command("", "LIST \"\" " + name);
+    const Exchange list = co_await exchange(list_command);
     std::vector<Token> t;
     exists = list.code == CURLE_OK && std::any_of(list.stream.responses().begin(), list.stream.responses().end(),
                                                   [&](const Response& r) { return untagged(r, "LIST", t); });
@@ -893,28 +925,30 @@ boost::asio::awaitable<Result<void>> ImapClient::move(const std::vector<std::uin
   if (auto caps = co_await load_capabilities(); !caps) co_return caps;
   if (auto created = co_await ensure_folder(folder); !created) co_return created;
   const std::string target = quoted(mailbox_utf7(folder));
+  const bool use_move = has_capability("MOVE");
   for (const auto& chunk : chunked(uids, kUidsPerCommand)) {
     const std::string set = uid_set(chunk);
-    const bool use_move = has_capability("MOVE");
-    const std::string verb = use_move ? "UID MOVE " : "UID COPY ";
-    const std::string what = verb + set + " from " + endpoint_.folder + " to " + folder;
-    Exchange x = co_await exchange({.folder = endpoint_.folder, .request = verb + set + " " + target});
-    if (x.code != CURLE_OK && x.stream.last_tagged().find("[TRYCREATE]") != std::string::npos) {
-      // Deleted behind our back since we created it (RFC 3501 section 6.4.7): once more.
+    const Command command(endpoint_.folder, (use_move ? "UID MOVE " : "UID COPY ") + set + " " + target);
+    const std::string what = command.request + " from " + endpoint_.folder;
+    Exchange x = co_await exchange(command);
+    if (x.code != CURLE_OK && x.stream.last_refusal().find("[TRYCREATE]") != std::string::npos) {
+      // Deleted behind our back since we created it (RFC 3501 §6.4.7): once more.
       std::erase(known_folders_, folder);
       if (auto created = co_await ensure_folder(folder); !created) co_return created;
-      x = co_await exchange({.folder = endpoint_.folder, .request = verb + set + " " + target});
+      x = co_await exchange(command);
     }
     if (x.code != CURLE_OK) co_return Error{failure(what, x)};
     if (use_move) continue;
-    // RFC 6851 section 3.3: without MOVE, COPY then STORE \Deleted then expunge. UID EXPUNGE
-    // (RFC 4315, UIDPLUS) removes only these; plain EXPUNGE would also remove anything else
-    // flagged \Deleted, which in a mailbox the daemon owns is what it would do anyway.
-    auto stored = co_await simple("UID STORE " + set + " +FLAGS (\\Deleted) in " + endpoint_.folder,
-                                  endpoint_.folder, "UID STORE " + set + " +FLAGS.SILENT (\\Deleted)");
+    // RFC 6851 §3.3: without MOVE, COPY then STORE \Deleted then expunge. UID EXPUNGE
+    // (RFC 4315 UIDPLUS) removes only these; plain EXPUNGE would also remove whatever else
+    // is flagged \Deleted, which in a mailbox the daemon owns is acceptable.
+    const Command deleted(endpoint_.folder, "UID STORE " + set + " +FLAGS.SILENT (\\Deleted)");
+    const std::string deleted_what = deleted.request + " in " + endpoint_.folder;
+    auto stored = co_await simple(deleted_what, deleted);
     if (!stored) co_return stored;
-    auto expunged = co_await simple("EXPUNGE in " + endpoint_.folder, endpoint_.folder,
-                                    has_capability("UIDPLUS") ? "UID EXPUNGE " + set : std::string("EXPUNGE"));
+    const Command expunge(endpoint_.folder, has_capability("UIDPLUS") ? "UID EXPUNGE " + set : "EXPUNGE");
+    const std::string expunge_what = expunge.request + " in " + endpoint_.folder;
+    auto expunged = co_await simple(expunge_what, expunge);
     if (!expunged) co_return expunged;
   }
   co_return Result<void>{};

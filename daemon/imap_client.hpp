@@ -2,6 +2,8 @@
 // A UID-based IMAP client (RFC 3501/9051) over libcurl on Asio. Every command is a curl
 // transfer on the shared multi handle; curl keeps the logged-in connection between them.
 
+#include <utility>  // before Boost 1.74's awaitable.hpp, which needs std::exchange
+
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <optional>
@@ -47,7 +49,9 @@ class ImapClient {
   /// UID SEARCH UID first:* — the UIDs >= first, ascending (IMAP returns the highest UID
   /// for "n:*" even when it is below n; those are filtered out).
   boost::asio::awaitable<Result<std::vector<std::uint32_t>>> uids_from(std::uint32_t first);
-  /// UID FETCH set (UID BODY.PEEK[]) — does not set \Seen.
+  /// UID FETCH set (UID BODY.PEEK[]) — does not set \Seen. Each message comes in partial
+  /// fetches (BODY.PEEK[]<origin.octets>); the rare message curl cannot carry that way is
+  /// fetched with BODY[] and its \Seen flag put back. Messages expunged meanwhile are absent.
   boost::asio::awaitable<Result<std::vector<FetchedMessage>>> fetch(const std::vector<std::uint32_t>& uids);
   /// UID STORE set +FLAGS.SILENT (\Seen)
   boost::asio::awaitable<Result<void>> mark_seen(const std::vector<std::uint32_t>& uids);
@@ -60,16 +64,19 @@ class ImapClient {
  private:
   struct Exchange;  // one curl transfer's outcome (imap_client.cpp)
   struct Command;
+  enum class Attempt : int;  // how a PEEK fetch went: done, message gone, or curl could not
 
-  boost::asio::awaitable<Exchange> exchange(Command command);
+  boost::asio::awaitable<Exchange> exchange(const Command& command);
   [[nodiscard]] std::string failure(std::string_view what, const Exchange& x) const;
+  boost::asio::awaitable<Result<void>> simple(const std::string& what, const Command& command);
   boost::asio::awaitable<Result<void>> load_capabilities();
   [[nodiscard]] bool has_capability(std::string_view name) const;
   boost::asio::awaitable<Result<void>> ensure_folder(const std::string& folder);
-  boost::asio::awaitable<Result<void>> fetch_batch(const std::vector<std::uint32_t>& uids, std::uint64_t bytes,
-                                                   std::vector<FetchedMessage>& out, bool& anomaly);
-  boost::asio::awaitable<Result<std::optional<FetchedMessage>>> fetch_without_peek(std::uint32_t uid);
-  boost::asio::awaitable<Result<void>> simple(std::string what, std::string folder, std::string command);
+  struct Part;
+  boost::asio::awaitable<Result<Part>> fetch_part(std::uint32_t uid, std::uint64_t origin, std::uint64_t size);
+  boost::asio::awaitable<Result<void>> fetch_one(std::uint32_t uid, bool was_seen, std::vector<FetchedMessage>& out);
+  boost::asio::awaitable<Result<void>> fetch_without_peek(std::uint32_t uid, bool was_seen,
+                                                          std::vector<FetchedMessage>& out);
 
   net::CurlMulti& multi_;
   ImapEndpoint endpoint_;

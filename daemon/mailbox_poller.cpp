@@ -40,7 +40,14 @@ MailboxPoller::MailboxPoller(net::CurlMulti& multi, store::Store& store, std::sh
 boost::asio::awaitable<Result<void>> MailboxPoller::finish_server_actions(std::uint32_t uidvalidity,
                                                                           const std::vector<std::uint32_t>& uids) {
   if (uids.empty()) co_return Result<void>();
-  auto done = processed_folder_ ? co_await imap_.move(uids, *processed_folder_) : co_await imap_.mark_seen(uids);
+  // if/else, not ?: — GCC 12 miscompiles co_await inside a conditional expression
+  // (frees a temporary it never allocated).
+  Result<void> done;
+  if (processed_folder_) {
+    done = co_await imap_.move(uids, *processed_folder_);
+  } else {
+    done = co_await imap_.mark_seen(uids);
+  }
   if (!done) co_return done;
   co_return store_.mark_server_actions_done(name_, uidvalidity, uids);
 }

@@ -4,6 +4,7 @@
 // before the server is told (\Seen or MOVE), so a crash in between repeats only the
 // flagging, never the processing.
 
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <memory>

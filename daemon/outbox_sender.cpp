@@ -40,7 +40,9 @@ boost::asio::awaitable<Result<DrainStats>> OutboxSender::drain_once() {
     if (!rows) co_return rows.error();
     if (rows->empty()) break;
     for (const auto& row : *rows) {
-      const auto outcome = co_await smtp_.send(row.mail_from, {row.rcpt}, row.raw);
+      // A named vector: GCC 12 miscompiles a braced list inside co_await ("array used as initializer").
+      const std::vector<std::string> recipients{row.rcpt};
+      const auto outcome = co_await smtp_.send(row.mail_from, recipients, row.raw);
       const auto now = now_utc();
       if (outcome.accepted) {
         if (auto r = store_.mark_sent(row.id, triage::iso_instant(now)); !r) co_return r.error();

@@ -3,6 +3,7 @@
 // (RFC 5321 §4.2.5: the 250 after DATA is the hand-over of responsibility), so a crash
 // can at worst send one letter twice, never lose one. Failures back off exponentially.
 
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>

@@ -1,6 +1,8 @@
 #pragma once
 // SMTP submission (RFC 5321) over libcurl on Asio.
 
+#include <utility>  // before Boost 1.74's awaitable.hpp, which needs std::exchange
+
 #include <boost/asio/awaitable.hpp>
 #include <string>
 #include <vector>

@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config clang libclang-rt-14-dev
   # product libraries
-  libcurl4-openssl-dev libmimetic-dev libboost-dev libsqlite3-dev libspdlog-dev libfmt-dev
+  libcurl4-openssl-dev libboost-dev libsqlite3-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev libcli11-dev libicu-dev libgumbo-dev libre2-dev libsystemd-dev
   libkainjow-mustache-dev libssl-dev
   # tests and benchmarks

@@ -1,0 +1,204 @@
+#include "parser/content.hpp"
+
+#include <array>
+#include <optional>
+
+#include "parser/charset.hpp"
+#include "parser/flowed.hpp"
+#include "parser/html_text.hpp"
+#include "parser/text_util.hpp"
+#include "parser/transfer_encoding.hpp"
+
+namespace complaintd::parser {
+namespace {
+
+enum class TextKind { kNone, kPlain, kHtml };
+
+struct Picked {
+  std::string text;
+  TextKind kind = TextKind::kNone;
+};
+
+bool blank(std::string_view s) { return trim(s).empty(); }
+
+std::string decoded_body(const Entity& e, Defects& defects) {
+  const HeaderField* cte = e.headers.find("Content-Transfer-Encoding");
+  if (cte == nullptr) return std::string(e.body);
+  const TransferEncoding enc = transfer_encoding_from(cte->value);
+  if (enc == TransferEncoding::kUnknown) {
+    defects.add("unknown Content-Transfer-Encoding '" + printable_excerpt(trim(cte->value)) +
+                "'; used the body as is");
+  }
+  if (enc == TransferEncoding::kBase64 && !looks_like_base64(e.body)) {
+    defects.add("a " + e.type.mime() + " part declared base64 is not base64; used it as is");
+    return std::string(e.body);
+  }
+  bool malformed = false;
+  std::string out = decode_transfer(e.body, enc, &malformed);
+  if (malformed) {
+    defects.add(std::string(enc == TransferEncoding::kBase64 ? "malformed base64" : "malformed quoted-printable") +
+                " in a " + e.type.mime() + " part");
+  }
+  return out;
+}
+
+std::optional<std::string> filename(const Entity& e, Defects& defects) {
+  auto name = text_param(e.disposition, "filename", defects);
+  if (!name || trim(*name).empty()) name = text_param(e.content_type, "name", defects);
+  if (name) *name = std::string(trim(*name));
+  if (name && name->empty()) return std::nullopt;
+  return name;
+}
+
+bool is_container(const Entity& e) {
+  return e.type.type == "multipart" || (!e.children.empty() && e.type.type == "message");
+}
+
+// RFC 2183: disposition "attachment", or anything with a file name, or media no one reads
+// inline. The message itself counts only when it is such a medium (a bare PDF, say).
+bool is_attachment(const Entity& e, bool root, Defects& defects) {
+  if (is_container(e)) return false;
+  static constexpr std::array<std::string_view, 6> kBinary = {"application", "image", "audio",
+                                                              "video", "font", "model"};
+  bool binary = false;
+  for (const auto t : kBinary) binary = binary || e.type.type == t;
+  if (root) return binary;
+  return binary || e.disposition.token == "attachment" || filename(e, defects).has_value();
+}
+
+// Text media that are data for programs rather than prose (RFC 5545, RFC 6350, RFC 6522...).
+bool structured_text(std::string_view subtype) {
+  static constexpr std::array<std::string_view, 14> kStructured = {
+      "calendar", "x-vcalendar", "vcard", "x-vcard", "directory", "rfc822-headers", "css",
+      "javascript", "ecmascript", "xml", "csv", "tab-separated-values", "rtf", "x-amp-html"};
+  for (const auto s : kStructured) {
+    if (subtype == s) return true;
+  }
+  return false;
+}
+
+bool readable_plain(const MediaType& t, bool root) {
+  if (t.type != "text" || t.subtype == "html") return false;
+  if (root) return true;  // a message of type text/anything is meant to be read
+  return !structured_text(t.subtype);  // RFC 2046 §4.1.4: unknown text subtypes read as plain
+}
+
+std::string leaf_text(const Entity& e, bool html, Defects& defects) {
+  const std::string bytes = decoded_body(e, defects);
+  std::string charset = param_value(e.content_type, "charset").value_or("");
+  if (html && trim(charset).empty()) charset = sniff_html_charset(bytes);
+  std::string text = normalize_newlines(charset_to_utf8(bytes, charset, defects, "a " + e.type.mime() + " part"));
+  if (html) return html_to_text(text, defects);
+  // RFC 3676: format=flowed [; delsp=yes].
+  if (iequals(trim(param_value(e.content_type, "format").value_or("")), "flowed")) {
+    text = unflow(text, iequals(trim(param_value(e.content_type, "delsp").value_or("")), "yes"));
+  }
+  return text;
+}
+
+class Picker {
+ public:
+  /// `lenient`: also read inline text parts that carry a file name (some clients name every
+  /// part, e.g. Content-Type: text/plain; name="msg.txt"); used when nothing else was found.
+  Picker(const MimeTree& tree, Defects& defects, bool lenient)
+      : tree_(tree), defects_(defects), lenient_(lenient) {}
+
+  // Recursion depth is bounded by the tree depth, itself at most kHardMaxDepth.
+  Picked pick(std::size_t index) {
+    const Entity& e = tree_.entities[index];
+    const bool root = index == 0;
+    const bool named_inline_text = lenient_ && e.type.type == "text" && e.disposition.token != "attachment";
+    if (!named_inline_text && is_attachment(e, root, defects_)) return {};
+    if (e.type.type == "multipart") return pick_multipart(e);
+    if (e.type.type == "message") {
+      if (e.children.empty()) return {};
+      return pick(e.children.front());
+    }
+    if (e.type.type == "text" && e.type.subtype == "html") return {leaf_text(e, true, defects_), TextKind::kHtml};
+    if (readable_plain(e.type, root)) return {leaf_text(e, false, defects_), TextKind::kPlain};
+    return {};
+  }
+
+ private:
+  Picked pick_multipart(const Entity& e) {
+    const std::string& sub = e.type.subtype;
+    if (e.children.empty()) return {};
+    if (sub == "alternative") {
+      std::optional<Picked> html;
+      for (const std::size_t child : e.children) {
+        Picked p = pick(child);
+        if (p.kind == TextKind::kNone || blank(p.text)) continue;
+        if (p.kind == TextKind::kPlain) return p;
+        if (p.kind == TextKind::kHtml && !html) html = std::move(p);
+      }
+      return html ? std::move(*html) : Picked{};
+    }
+    if (sub == "encrypted") {
+      defects_.add("encrypted message; its text cannot be read");
+      return {};
+    }
+    // RFC 2387 related: the root is the first part. RFC 1847 signed: the first part is the
+    // content. RFC 6522 report: the first part is the human-readable explanation.
+    if (sub == "related" || sub == "signed" || sub == "report") return pick(e.children.front());
+    // mixed, digest, parallel and unknown subtypes (RFC 2046 §5.1.7: treat as mixed).
+    Picked all;
+    for (const std::size_t child : e.children) {
+      Picked p = pick(child);
+      if (p.kind == TextKind::kNone || blank(p.text)) continue;
+      if (!all.text.empty()) all.text += "\n\n";
+      all.text += trim(p.text);
+      if (all.kind != TextKind::kPlain) all.kind = p.kind;
+    }
+    return all;
+  }
+
+  const MimeTree& tree_;
+  Defects& defects_;
+  bool lenient_;
+};
+
+std::string tidy(std::string_view text) {
+  // Leading blank lines and trailing whitespace carry nothing; inner layout is kept.
+  std::size_t start = 0;
+  while (true) {
+    std::size_t k = start;
+    while (k < text.size() && is_wsp(text[k])) ++k;
+    if (k < text.size() && text[k] == '\n') {
+      start = k + 1;
+    } else {
+      break;
+    }
+  }
+  text.remove_prefix(std::min(start, text.size()));
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return std::string(text);
+}
+
+}  // namespace
+
+Content extract_content(const MimeTree& tree, Defects& defects) {
+  Content out;
+  if (tree.entities.empty()) return out;
+  out.text = tidy(Picker(tree, defects, false).pick(0).text);
+  if (out.text.empty()) out.text = tidy(Picker(tree, defects, true).pick(0).text);
+
+  // Attachments in document order: an explicit stack keeps this walk iterative.
+  std::vector<std::size_t> stack{0};
+  while (!stack.empty()) {
+    const std::size_t index = stack.back();
+    stack.pop_back();
+    const Entity& e = tree.entities[index];
+    if (is_attachment(e, index == 0, defects)) {
+      Attachment a;
+      a.filename = filename(e, defects).value_or("");
+      a.content_type = e.type.mime();
+      a.size = decoded_body(e, defects).size();
+      out.attachments.push_back(std::move(a));
+      continue;
+    }
+    for (auto it = e.children.rbegin(); it != e.children.rend(); ++it) stack.push_back(*it);
+  }
+  return out;
+}
+
+}  // namespace complaintd::parser

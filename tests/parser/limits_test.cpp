@@ -1,0 +1,138 @@
+// ParseLimits and hostile structure: deep nesting, many parts, oversize input. Each of
+// these must end with a best-effort message and a defect, never a crash or a hang.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "parser/parse.hpp"
+#include "tests/parser/test_support.hpp"
+
+namespace complaintd::parser {
+namespace {
+
+using testing::has_defect;
+using testing::join;
+
+// `levels` multiparts, each holding the next, with a text part at the bottom.
+std::string nested_multipart(int levels) {
+  std::string head = "From: alice@example.test\nMessage-ID: <deep@example.test>\nSubject: deep\n";
+  std::string tail;
+  for (int i = 0; i < levels; ++i) {
+    const std::string b = "b" + std::to_string(i);
+    head += "Content-Type: multipart/mixed; boundary=\"" + b + "\"\n\n--" + b + "\n";
+    tail = "\n--" + b + "--\n" + tail;
+  }
+  return head + "Content-Type: text/plain\n\nbottom text" + tail;
+}
+
+TEST(Limits, HundredLevelsOfNestingUnderTheDefaultLimit) {
+  const InboundMessage m = parse(nested_multipart(100));
+  EXPECT_EQ(m.subject, "deep");
+  EXPECT_EQ(m.message_id, "deep@example.test");
+  EXPECT_TRUE(has_defect(m.defects, "MIME nesting deeper than 32 levels")) << join(m.defects);
+  EXPECT_EQ(m.text, "");  // the text sits below the limit
+}
+
+TEST(Limits, HundredLevelsOfNestingWithARaisedLimit) {
+  ParseLimits limits;
+  limits.max_depth = 150;
+  const InboundMessage m = parse(nested_multipart(100), limits);
+  EXPECT_EQ(m.text, "bottom text");
+  EXPECT_FALSE(has_defect(m.defects, "nesting")) << join(m.defects);
+}
+
+TEST(Limits, HardDepthCapHoldsWhateverTheLimitSays) {
+  ParseLimits limits;
+  limits.max_depth = 1'000'000;
+  const InboundMessage m = parse(nested_multipart(1000), limits);
+  EXPECT_TRUE(has_defect(m.defects, "MIME nesting deeper than")) << join(m.defects);
+}
+
+TEST(Limits, HundredThousandNestedMessagesDoNotOverflowTheStack) {
+  // ~3 MB of "Content-Type: message/rfc822": mimetic's recursive parser crashes on this.
+  std::string raw = "From: alice@example.test\nSubject: rfc822 tower\n";
+  for (int i = 0; i < 100'000; ++i) raw += "Content-Type: message/rfc822\n\n";
+  raw += "hello\n";
+  ParseLimits limits;
+  limits.max_depth = 1'000'000;
+  limits.max_parts = 1'000'000;
+  const InboundMessage m = parse(raw, limits);
+  EXPECT_EQ(m.subject, "rfc822 tower");
+  EXPECT_TRUE(has_defect(m.defects, "MIME nesting deeper than")) << join(m.defects);
+}
+
+TEST(Limits, PartCountIsCapped) {
+  std::string raw =
+      "From: alice@example.test\nSubject: parts\nContent-Type: multipart/mixed; boundary=X\n\n";
+  for (int i = 0; i < 5000; ++i) raw += "--X\nContent-Type: application/octet-stream\n\nAAAA\n";
+  raw += "--X--\n";
+  const InboundMessage m = parse(raw);  // default max_parts = 1000
+  EXPECT_TRUE(has_defect(m.defects, "more than 1000 MIME parts")) << join(m.defects);
+  EXPECT_LT(m.attachments.size(), 1000u);
+  EXPECT_GT(m.attachments.size(), 900u);
+  EXPECT_FALSE(has_defect(m.defects, "missing closing"));
+}
+
+TEST(Limits, EmptyBoundaryLinesDoNotExplode) {
+  // An empty boundary would make every "--" line a delimiter; it is refused instead.
+  std::string raw = "From: a@example.test\nContent-Type: multipart/mixed; boundary=\"\"\n\n";
+  for (int i = 0; i < 100'000; ++i) raw += "--\n";
+  const InboundMessage m = parse(raw);
+  EXPECT_TRUE(has_defect(m.defects, "without a boundary parameter")) << join(m.defects);
+  EXPECT_TRUE(m.attachments.empty());
+}
+
+TEST(Limits, OversizeMessageKeepsHeadersOnly) {
+  ParseLimits limits;
+  limits.max_message_bytes = 1000;
+  std::string raw =
+      "From: Alice <alice@example.test>\nMessage-ID: <big@example.test>\nSubject: big\n"
+      "Content-Type: multipart/mixed; boundary=X\n\n--X\nContent-Type: text/plain\n\n";
+  raw += std::string(5000, 'x');
+  raw += "\n--X--\n";
+  const InboundMessage m = parse(raw, limits);
+  EXPECT_EQ(m.subject, "big");
+  EXPECT_EQ(m.message_id, "big@example.test");
+  ASSERT_TRUE(m.from.has_value());
+  EXPECT_EQ(m.from->address, "alice@example.test");
+  EXPECT_EQ(m.content_type, "multipart/mixed");
+  EXPECT_EQ(m.text, "");
+  EXPECT_TRUE(has_defect(m.defects, "over the limit of 1000")) << join(m.defects);
+}
+
+TEST(Limits, LargeAttachmentIsSizedNotRead) {
+  // 30 MB of base64 over the default 25 MB limit: headers only, quickly.
+  std::string raw = "From: a@example.test\nSubject: huge\n\n";
+  raw.append(30u * 1024u * 1024u, 'A');
+  const auto start = std::chrono::steady_clock::now();
+  const InboundMessage m = parse(raw);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(m.subject, "huge");
+  EXPECT_TRUE(has_defect(m.defects, "only the headers were read"));
+}
+
+TEST(Limits, ManyEncodedWordsAndLongHeadersStayFast) {
+  std::string raw = "From: a@example.test\nSubject:";
+  for (int i = 0; i < 100'000; ++i) raw += " =?utf-8?q?x?=\n";
+  raw += "References:";
+  for (int i = 0; i < 100'000; ++i) raw += " <" + std::to_string(i) + "@x>\n";
+  raw += "\nbody\n";
+  const auto start = std::chrono::steady_clock::now();
+  const InboundMessage m = parse(raw);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(m.subject, std::string(100'000, 'x'));
+  EXPECT_EQ(m.references.size(), 100'000u);
+}
+
+TEST(Limits, TruncatedInputNeverThrows) {
+  // Every prefix of a structured message is a plausible broken delivery.
+  const std::string raw = testing::fixture("attachments_rfc2231.eml");
+  for (std::size_t n = 0; n <= raw.size(); ++n) {
+    EXPECT_NO_THROW((void)parse(std::string_view(raw).substr(0, n))) << n;
+  }
+}
+
+}  // namespace
+}  // namespace complaintd::parser
