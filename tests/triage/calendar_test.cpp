@@ -53,7 +53,7 @@ INSTANTIATE_TEST_SUITE_P(
                       // Across Christmas and New Year: 25, 28 Dec and 1 Jan are holidays.
                       AddCase{date(2026, 12, 21), 5, date(2026, 12, 30)},
                       AddCase{date(2026, 12, 24), 1, date(2026, 12, 29)},
-                      AddCase{date(2026, 12, 24), 20, date(2027, 1, 25)},
+                      AddCase{date(2026, 12, 24), 20, date(2027, 1, 26)},
                       AddCase{date(2026, 12, 31), 1, date(2027, 1, 4)},
                       // Easter 2026: Good Friday 3 April, Easter Monday 6 April.
                       AddCase{date(2026, 4, 2), 1, date(2026, 4, 7)},
