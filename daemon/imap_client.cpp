@@ -19,11 +19,10 @@
 //     read again after each line that begins with "* ". 120 one-line FETCH replies, or a
 //     60 kB message with 60 "* bullet" lines, already exceed it.
 // Hence: metadata in small batches; each body with BODY.PEEK[] in partial fetches (RFC 3501
-// §6.4.5 "<origin.octets>"; several messages in one reply would each add to (4)), smaller
-// parts where one trips;
-// and only then curl's own "UID FETCH n BODY[]" (URL ";UID=n"), which reads the literal by
-// its length through curl's transfer engine and so escapes 2-4, but sets \Seen: that flag
-// is restored afterwards when the message did not have it.
+// §6.4.5 "<origin.octets>"; several messages in one reply would each add to (4)), with
+// smaller parts where one trips; and only then curl's own "UID FETCH n BODY[]" (URL
+// ";UID=n"), which reads the literal by its length through curl's transfer engine and so
+// escapes 2-4, but sets \Seen: that flag is put back when the message did not have it.
 
 #include "daemon/imap_client.hpp"
 
@@ -48,6 +47,7 @@ constexpr long kConnectTimeoutSeconds = 10;
 constexpr long kResponseTimeoutSeconds = 60;         // per command; curl times the whole reply
 constexpr long kOwnFetchTimeoutSeconds = 30 * 60;    // curl's own FETCH of up to ~100 MB
 constexpr std::size_t kUidsPerCommand = 500;         // keeps command lines short (RFC 7162 §4)
+constexpr std::size_t kUidsPerMove = 100;            // MOVE answers "* n EXPUNGE" per message (4)
 constexpr std::size_t kUidsPerMetadata = 40;         // 40 "* n FETCH" lines stay far below (4)
 // Partial FETCH sizes, tried in turn where one trips curl. A line can be no longer than the
 // part, and each transfer's buffer holds two parts, so no line is ever clipped (3). Against
@@ -55,6 +55,7 @@ constexpr std::size_t kUidsPerMetadata = 40;         // 40 "* n FETCH" lines sta
 // size again for each "* " line inside: 128 kB parts pass unless such lines occur, 16 kB
 // parts pass a dozen of them, 2 kB parts nearly anything.
 constexpr std::array<std::uint64_t, 3> kParts{128 * 1024, 16 * 1024, 2 * 1024};
+constexpr int kMaxTrips = 4;
 constexpr std::uint32_t kSearchWindow = 10000;       // UIDs per plain SEARCH: reply < 128 kB
 constexpr long kSearchBuffer = 256 * 1024;           // so that line is never clipped (3)
 constexpr std::uint64_t kMaxLiteral = 1ULL << 30;
@@ -837,11 +838,14 @@ boost::asio::awaitable<Result<ImapClient::Part>> ImapClient::fetch_part(std::uin
 boost::asio::awaitable<Result<void>> ImapClient::fetch_one(std::uint32_t uid, bool was_seen,
                                                            std::vector<FetchedMessage>& out) {
   // BODY.PEEK[]<origin.octets> (RFC 3501 §6.4.5) until a part comes back short. Where a
-  // part trips curl, that stretch is fetched in smaller parts, then big ones again.
+  // part trips curl, that stretch is fetched in smaller parts, then big ones again; a
+  // message that keeps tripping (each trip costs a new connection and login) is fetched
+  // with curl's own FETCH instead.
   std::string body;
   std::uint64_t origin = 0;
   std::size_t level = 0;
   std::uint64_t small_until = 0;
+  int trips = 0;
   for (;;) {
     if (level > 0 && origin >= small_until) level = 0;
     const std::uint64_t size = kParts[level];
@@ -849,7 +853,7 @@ boost::asio::awaitable<Result<void>> ImapClient::fetch_one(std::uint32_t uid, bo
     if (!part) co_return part.error();
     if (part->attempt == Attempt::Gone) co_return Result<void>{};
     if (part->attempt == Attempt::Tripped) {
-      if (level + 1 < kParts.size()) {
+      if (level + 1 < kParts.size() && ++trips <= kMaxTrips) {
         if (level == 0) small_until = origin + kParts[0];
         ++level;
         continue;
@@ -926,7 +930,7 @@ boost::asio::awaitable<Result<void>> ImapClient::move(const std::vector<std::uin
   if (auto created = co_await ensure_folder(folder); !created) co_return created;
   const std::string target = quoted(mailbox_utf7(folder));
   const bool use_move = has_capability("MOVE");
-  for (const auto& chunk : chunked(uids, kUidsPerCommand)) {
+  for (const auto& chunk : chunked(uids, kUidsPerMove)) {
     const std::string set = uid_set(chunk);
     const Command command(endpoint_.folder, (use_move ? "UID MOVE " : "UID COPY ") + set + " " + target);
     const std::string what = command.request + " from " + endpoint_.folder;

@@ -5,6 +5,8 @@
 
 #include <curl/curl.h>
 
+#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <memory>

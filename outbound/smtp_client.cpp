@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstring>
 #include <memory>
 #include <string_view>
@@ -85,6 +86,12 @@ bool safe_address(std::string_view a) {
 std::string strip_brackets(std::string_view a) {
   if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = a.substr(1, a.size() - 2);
   return std::string(a);
+}
+
+/// "smtp://host:port" has none; "smtp://host:port/client.example" names the EHLO domain.
+bool has_path(const std::string& url) {
+  const auto scheme = url.find("://");
+  return scheme != std::string::npos && url.find('/', scheme + 3) != std::string::npos;
 }
 
 std::string scrub(std::string text, const std::string& secret) {
@@ -162,7 +169,18 @@ boost::asio::awaitable<SmtpOutcome> SmtpClient::send(const std::string& mail_fro
   // An empty MAIL_FROM makes curl send the null reverse-path "MAIL FROM:<>" (RFC 5321
   // section 4.5.5), which bounces and auto-replies must use.
   const std::string from = strip_brackets(mail_from);
-  curl_easy_setopt(h, CURLOPT_URL, endpoint_.url.c_str());
+  // EHLO names the client (RFC 5321 §4.1.1.1). curl takes the URL path for it, else this
+  // host's name, which is often no FQDN (containers) and strict relays refuse that; the
+  // sender's domain is what mail clients commonly say.
+  std::string url = endpoint_.url;
+  if (const auto at = from.rfind('@'); !has_path(url) && at != std::string::npos) {
+    const std::string domain = from.substr(at + 1);
+    const bool hostname = !domain.empty() && std::all_of(domain.begin(), domain.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-';
+    });
+    if (hostname) url += "/" + domain;
+  }
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   if (!endpoint_.username.empty()) {
     curl_easy_setopt(h, CURLOPT_USERNAME, endpoint_.username.c_str());
