@@ -1,9 +1,13 @@
 #include "daemon/store/store.hpp"
 
+#include <array>
+
 namespace complaintd::store {
 namespace {
 
-// Version 1. Times are ISO 8601 UTC text ("2026-11-23T10:00:00Z"), which sorts.
+// Migrations, applied in order inside one transaction; migration N brings the schema to
+// version N. Never edit a released one: add the next. Times are ISO 8601 UTC text
+// ("2026-11-23T10:00:00Z"), which sorts.
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE mailbox_state (
@@ -83,6 +87,10 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX outbox_case ON outbox(case_id);
 )sql";
+
+constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
+    kSchemaV1,
+};
 
 OutboxRow read_outbox(const Statement& s) {
   OutboxRow r;
@@ -292,9 +300,11 @@ void Store::migrate() {
                            "); upgrade complaintd",
                        SQLITE_MISMATCH);
     }
-    if (version < 1) {
-      c_->exec(kSchemaV1);
-      c_->exec("INSERT INTO meta(key, value) VALUES('schema_version', '1')");
+    for (int v = version; v < kSchemaVersion; ++v) {
+      c_->exec(kMigrations[static_cast<std::size_t>(v)]);
+      auto set = c_->prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1)");
+      set.bind(1, std::to_string(v + 1));
+      set.step();
     }
     c_->exec("COMMIT");
   } catch (...) {
