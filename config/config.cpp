@@ -1,5 +1,8 @@
 #include "config/config.hpp"
 
+#include "config/procedure.hpp"
+#include "config/toml_reader.hpp"
+
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
 
@@ -14,164 +17,10 @@ namespace complaintd::config {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-// Collects errors while walking the document; every lookup records the key as known so
-// that leftovers can be reported as unknown keys (with a suggestion for typos).
-class Reader {
- public:
-  Reader(std::string file, std::vector<ConfigError>& errors) : file_(std::move(file)), errors_(errors) {}
-
-  void error(const toml::node* node, const std::string& key, std::string message) {
-    ConfigError e{file_, 0, 0, key, std::move(message)};
-    if (node != nullptr) {
-      e.line = static_cast<int>(node->source().begin.line);
-      e.column = static_cast<int>(node->source().begin.column);
-    }
-    errors_.push_back(std::move(e));
-  }
-
-  /// Reports keys of `table` not in `known`.
-  void check_unknown(const toml::table& table, const std::string& prefix,
-                     std::initializer_list<std::string_view> known) {
-    for (const auto& [k, v] : table) {
-      const std::string_view key = k.str();
-      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-      std::string message = "unknown key";
-      std::string_view best;
-      std::size_t best_d = 3;
-      for (auto candidate : known) {
-        const auto d = edit_distance(key, candidate);
-        if (d < best_d) { best_d = d; best = candidate; }
-      }
-      if (!best.empty()) message += "; did you mean \"" + std::string(best) + "\"?";
-      error(&v, join(prefix, key), message);
-    }
-  }
-
-  static std::string join(const std::string& prefix, std::string_view key) {
-    return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
-  }
-
-  std::optional<std::string> string(const toml::table& t, const std::string& prefix, std::string_view key,
-                                    bool required) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) {
-      if (required) error(&t, join(prefix, key), "missing (required)");
-      return std::nullopt;
-    }
-    if (auto s = n->value<std::string>(); s && n->is_string()) return *s;
-    error(n, join(prefix, key), "must be a string");
-    return std::nullopt;
-  }
-
-  std::optional<bool> boolean(const toml::table& t, const std::string& prefix, std::string_view key) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return std::nullopt;
-    if (n->is_boolean()) return n->as_boolean()->get();
-    error(n, join(prefix, key), "must be true or false");
-    return std::nullopt;
-  }
-
-  std::optional<Duration> duration(const toml::table& t, const std::string& prefix, std::string_view key) {
-    auto s = string(t, prefix, key, false);
-    if (!s) return std::nullopt;
-    auto d = parse_duration(*s);
-    if (!d) {
-      error(t.get(key), join(prefix, key), d.error().message);
-      return std::nullopt;
-    }
-    return *d;
-  }
-
-  /// `password` or `password_file` (exactly one, or neither when `optional`).
-  std::string secret(const toml::table& t, const std::string& prefix, const fs::path& base, bool optional) {
-    const auto inline_pw = string(t, prefix, "password", false);
-    const auto file = string(t, prefix, "password_file", false);
-    if (inline_pw && file) {
-      error(t.get("password_file"), join(prefix, "password_file"), "set password or password_file, not both");
-      return {};
-    }
-    if (inline_pw) return *inline_pw;
-    if (file) {
-      fs::path p = *file;
-      if (p.is_relative()) p = base / p;
-      std::ifstream in(p, std::ios::binary);
-      if (!in) {
-        error(t.get("password_file"), join(prefix, "password_file"), "cannot read " + p.string());
-        return {};
-      }
-      std::string pw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      // A trailing newline from `echo secret > file` is not part of the password.
-      while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
-      return pw;
-    }
-    if (!optional) error(&t, join(prefix, "password"), "missing: set password or password_file");
-    return {};
-  }
-
- private:
-  std::string file_;
-  std::vector<ConfigError>& errors_;
-};
-
-bool is_mail_url(std::string_view url, std::string_view plain, std::string_view tls) {
-  auto starts = [&](std::string_view scheme) {
-    return url.size() > scheme.size() + 3 && url.substr(0, scheme.size()) == scheme &&
-           url.substr(scheme.size(), 3) == "://";
-  };
-  return starts(plain) || starts(tls);
-}
-
-std::optional<std::chrono::seconds> parse_interval(const toml::node& n) {
-  if (auto i = n.value<std::int64_t>(); i && n.is_integer()) {
-    if (*i < 1 || *i > 86400) return std::nullopt;
-    return std::chrono::seconds(*i);
-  }
-  if (!n.is_string()) return std::nullopt;
-  std::string s = *n.value<std::string>();
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || v < 1) return std::nullopt;
-  std::string unit(ptr, static_cast<std::size_t>(s.data() + s.size() - ptr));
-  unit.erase(std::remove(unit.begin(), unit.end(), ' '), unit.end());
-  std::int64_t mult = 0;
-  if (unit == "s" || unit == "sec" || unit == "second" || unit == "seconds") mult = 1;
-  if (unit == "m" || unit == "min" || unit == "minute" || unit == "minutes") mult = 60;
-  if (mult == 0 || v * mult > 86400) return std::nullopt;
-  return std::chrono::seconds(v * mult);
-}
-
-std::optional<std::chrono::year_month_day> parse_date(const toml::node& n) {
-  if (n.is_date()) {
-    const auto d = n.as_date()->get();
-    std::chrono::year_month_day ymd{std::chrono::year{d.year}, std::chrono::month{d.month},
-                                    std::chrono::day{d.day}};
-    return ymd.ok() ? std::optional(ymd) : std::nullopt;
-  }
-  if (!n.is_string()) return std::nullopt;
-  const std::string s = *n.value<std::string>();
-  int y = 0;
-  unsigned m = 0, d = 0;
-  char dash1 = 0, dash2 = 0;
-  std::istringstream in(s);
-  in >> y >> dash1 >> m >> dash2 >> d;
-  if (!in || dash1 != '-' || dash2 != '-' || (!in.eof() && in.peek() != EOF)) return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
-  return ymd.ok() ? std::optional(ymd) : std::nullopt;
-}
+using detail::Reader;
+using detail::is_mail_url;
+using detail::parse_interval;
+using detail::parse_date;
 
 bool is_known_timezone(const std::string& name) {
   std::unique_ptr<icu::TimeZone> tz(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(name)));
@@ -238,6 +87,18 @@ bool is_plausible_address(std::string_view a) {
          domain.find('@') == std::string_view::npos;
 }
 
+const RoleConfig* Config::role(std::string_view name) const {
+  for (const auto& r : roles)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+std::string StageConfig::letter(std::string_view event) const {
+  for (const auto& [e, t] : letters)
+    if (e == event) return t;
+  return std::string(event);
+}
+
 std::vector<std::string> Config::own_addresses() const {
   std::vector<std::string> out;
   out.push_back(smtp.from_address);
@@ -266,7 +127,7 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
 
   Config cfg;
   cfg.source = path;
-  r.check_unknown(doc, "", {"service", "mailbox", "smtp", "calendar", "stage"});
+  r.check_unknown(doc, "", {"service", "mailbox", "smtp", "calendar", "roles", "procedure", "stage"});
 
   // [service]
   if (const auto* service = doc["service"].as_table()) {
@@ -361,7 +222,7 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
 
   // [calendar]
   if (const auto* cal = doc["calendar"].as_table()) {
-    r.check_unknown(*cal, "calendar", {"working_days", "holidays"});
+    r.check_unknown(*cal, "calendar", {"working_days", "holidays", "holidays_file", "cutoff"});
     if (const auto* n = cal->get("working_days")) {
       static constexpr std::array<std::string_view, 7> kDays{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
       if (const auto* days = n->as_array()) {
@@ -393,32 +254,37 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
         r.error(n, "calendar.holidays", "must be a list of dates");
       }
     }
+    if (auto holidays_file = r.string(*cal, "calendar", "holidays_file", false)) {
+      // One date per line; '#' starts a comment (examples/calendars/ ships bank holidays).
+      const fs::path p = resolve(*holidays_file);
+      std::ifstream in(p);
+      if (!in) r.error(cal->get("holidays_file"), "calendar.holidays_file", "cannot read " + p.string());
+      std::string line;
+      int number = 0;
+      while (in && std::getline(in, line)) {
+        ++number;
+        if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+        line.erase(std::remove_if(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c); }), line.end());
+        if (line.empty()) continue;
+        if (auto d = detail::parse_date_text(line)) cfg.calendar.holidays.push_back(*d);
+        else r.error(cal->get("holidays_file"), "calendar.holidays_file",
+                     p.string() + " line " + std::to_string(number) + ": not a date: \"" + line + "\"");
+      }
+    }
+    std::sort(cfg.calendar.holidays.begin(), cfg.calendar.holidays.end());
+    cfg.calendar.holidays.erase(std::unique(cfg.calendar.holidays.begin(), cfg.calendar.holidays.end()),
+                                cfg.calendar.holidays.end());
+    if (auto v = r.string(*cal, "calendar", "cutoff", false)) {
+      unsigned h = 0, m = 0;
+      char colon = 0;
+      std::istringstream in(*v);
+      in >> h >> colon >> m;
+      if (in && colon == ':' && h < 24 && m < 60 && v->size() == 5) cfg.calendar.cutoff = std::chrono::minutes(h * 60 + m);
+      else r.error(cal->get("cutoff"), "calendar.cutoff", "must be a local time like \"15:00\"");
+    }
   }
 
-  // [[stage]]
-  if (const auto* stages = doc["stage"].as_array()) {
-    for (std::size_t i = 0; i < stages->size(); ++i) {
-      const std::string prefix = "stage[" + std::to_string(i + 1) + "]";
-      const auto* t = (*stages)[i].as_table();
-      if (t == nullptr) {
-        r.error(&(*stages)[i], prefix, "must be a table ([[stage]])");
-        continue;
-      }
-      r.check_unknown(*t, prefix, {"name", "acknowledge_within", "respond_within"});
-      StageConfig s;
-      s.name = r.string(*t, prefix, "name", false).value_or("Stage " + std::to_string(i + 1));
-      if (auto d = r.duration(*t, prefix, "acknowledge_within")) s.acknowledge_within = *d;
-      if (auto d = r.duration(*t, prefix, "respond_within")) s.respond_within = *d;
-      cfg.stages.push_back(std::move(s));
-    }
-  } else if (doc.contains("stage")) {
-    r.error(doc.get("stage"), "stage", "must be an array of tables: write [[stage]]");
-  }
-  if (cfg.stages.empty()) {
-    StageConfig only;
-    only.name = "Stage 1";
-    cfg.stages.push_back(only);
-  }
+  detail::read_procedure(r, doc, cfg);
 
   if (result.errors.empty()) result.config = std::move(cfg);
   return result;

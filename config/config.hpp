@@ -62,13 +62,100 @@ struct SmtpConfig {
 struct CalendarConfig {
   /// Index 0 = Monday … 6 = Sunday (ISO 8601 order).
   std::array<bool, 7> working_days{true, true, true, true, true, false, false};
-  std::vector<std::chrono::year_month_day> holidays;
+  std::vector<std::chrono::year_month_day> holidays;  ///< `holidays` and `holidays_file`, sorted
+  /// Mail received at or after this local time counts from the next working day.
+  std::optional<std::chrono::minutes> cutoff;
+};
+
+/// Someone letters go to: "Ann Smith <ann@example.org>" in the config.
+struct Person {
+  std::string name;
+  std::string address;
+  bool operator==(const Person&) const = default;
+};
+
+/// A named role (coordinator, head_of_service, …) and the people who hold it, in the order
+/// they are chosen.
+struct RoleConfig {
+  std::string name;
+  std::vector<Person> people;
+};
+
+/// The handler named by `handler` is the case's routed referral manager.
+inline constexpr std::string_view kReferralManager = "referral_manager";
+
+struct ReminderConfig {
+  Duration first_after{5, Duration::Unit::kWorkingDays};  ///< after the stage opened
+  Duration every{2, Duration::Unit::kWorkingDays};
+  int at_most = 3;
+  std::string copy_to;  ///< a role also told (e.g. the coordinator who chases), or empty
+};
+
+struct EscalationStep {
+  Duration overdue_by;  ///< after the response deadline
+  std::string role;
+};
+
+/// A letter to the customer when the response will be late: sent `before_due` the deadline
+/// (or `after_due` it) while there is no response, naming the new expected date.
+struct HoldingLetterConfig {
+  Duration offset;
+  bool before_due = true;
+  Duration new_date_after{10, Duration::Unit::kWorkingDays};  ///< expected date = deadline + this
+};
+
+struct ExtensionConfig {
+  Duration max{10, Duration::Unit::kWorkingDays};  ///< total of all extensions in the stage
+  bool reason_required = true;
 };
 
 struct StageConfig {
   std::string name;
+  std::string handler{kReferralManager};  ///< a role name or "referral_manager"
+  /// Whoever handled an earlier stage of the case may not handle this one ("a Head of
+  /// Service other than the stage 1 handler").
+  bool distinct_handler = false;
   Duration acknowledge_within{0, Duration::Unit::kWorkingDays};  ///< 0: by return
   Duration respond_within{20, Duration::Unit::kWorkingDays};
+  std::optional<Duration> respond_within_complex;  ///< for cases triaged as complex
+  std::optional<ExtensionConfig> extension;         ///< unset: no extensions in this stage
+  std::optional<ReminderConfig> reminders;
+  std::vector<EscalationStep> escalation;           ///< in order of overdue_by
+  std::optional<HoldingLetterConfig> holding_letter;
+  /// How long after the response the customer may ask for the next stage (not on the last).
+  std::optional<Duration> next_stage_within;
+  std::string final_text;  ///< the last stage: where the customer can go next (the Ombudsman …)
+  /// Letter template overrides for this stage: event → template name.
+  std::vector<std::pair<std::string, std::string>> letters;
+
+  /// The template used for `event` ("acknowledgement", "referral", …) in this stage.
+  [[nodiscard]] std::string letter(std::string_view event) const;
+};
+
+/// What happens to a compliment or a comment: logged, thanked, and sent on to a role.
+struct KindConfig {
+  std::string forward_to;  ///< a role; empty: logged only
+};
+
+struct WithdrawalConfig {
+  bool continue_serious = false;  ///< serious cases stay open for a person to decide
+};
+
+struct SurveyConfig {
+  Duration after{6, Duration::Unit::kDays};
+  double rate = 0.0;  ///< 0 … 1: the share of closed complaints that get one
+};
+
+struct ProcedureConfig {
+  std::string name = "Complaints procedure";
+  std::string coordinator;       ///< the role told about flags and unrouted mail
+  std::string referral_manager;  ///< the role that handles "referral_manager" stages until routing names one
+  std::string anonymous = "comment";  ///< what mail from nobody in particular becomes
+  bool learning_required = false;     ///< a complaint cannot close until learning is recorded
+  KindConfig compliment;
+  KindConfig comment;
+  WithdrawalConfig withdrawal;
+  std::optional<SurveyConfig> survey;
 };
 
 struct Config {
@@ -77,7 +164,12 @@ struct Config {
   std::vector<MailboxConfig> mailboxes;
   SmtpConfig smtp;
   CalendarConfig calendar;
+  std::vector<RoleConfig> roles;
+  ProcedureConfig procedure;
   std::vector<StageConfig> stages;  ///< never empty after loading
+
+  /// The role called `name`, if configured.
+  [[nodiscard]] const RoleConfig* role(std::string_view name) const;
 
   /// Every address complaintd sends from or receives at: mail from these is never answered.
   [[nodiscard]] std::vector<std::string> own_addresses() const;

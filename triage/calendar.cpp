@@ -65,7 +65,7 @@ Instant Zone::start_of_day(Date d) const {
 
 WorkingCalendar::WorkingCalendar() : working_{true, true, true, true, true, false, false} {}
 
-WorkingCalendar::WorkingCalendar(const config::CalendarConfig& cfg) : working_(cfg.working_days) {
+WorkingCalendar::WorkingCalendar(const config::CalendarConfig& cfg) : working_(cfg.working_days), cutoff_(cfg.cutoff) {
   for (const auto& h : cfg.holidays) holidays_.push_back(Date{h});
   std::sort(holidays_.begin(), holidays_.end());
 }
@@ -87,16 +87,55 @@ Date WorkingCalendar::add_working_days(Date from, int n) const {
   return d;
 }
 
+Date WorkingCalendar::subtract_working_days(Date from, int n) const {
+  Date d = from;
+  for (int found = 0, guard = 0; found < n && guard < 40000; ++guard) {
+    d -= chr::days{1};
+    if (is_working_day(d)) ++found;
+  }
+  return d;
+}
+
+Due end_of(Date date, const Zone& zone) { return Due{zone.start_of_day(date + chr::days{1}), date}; }
+
 Due due_after(Instant received, const config::Duration& dur, const WorkingCalendar& cal, const Zone& zone) {
   using Unit = config::Duration::Unit;
   if (dur.unit == Unit::kHours) {
+    // Hours are exact: fast-track incidents run outside working hours too.
     const Instant at = received + chr::hours(dur.count);
     return Due{at, zone.local_date(at)};
   }
-  const Date start = zone.local_date(received);
+  Date start = zone.local_date(received);
+  if (const auto cut = cal.cutoff(); cut && zone.local_time_of_day(received) >= *cut) start += chr::days{1};
   const Date date = dur.unit == Unit::kWorkingDays ? cal.add_working_days(start, dur.count)
                                                    : start + chr::days{dur.count};
-  return Due{zone.start_of_day(date + chr::days{1}), date};
+  return end_of(date, zone);
+}
+
+Due later_than(const Due& base, const config::Duration& dur, const WorkingCalendar& cal, const Zone& zone) {
+  using Unit = config::Duration::Unit;
+  switch (dur.unit) {
+    case Unit::kHours: {
+      const Instant at = base.at + chr::hours(dur.count);
+      return Due{at, zone.local_date(at)};
+    }
+    case Unit::kDays: return end_of(base.date + chr::days{dur.count}, zone);
+    case Unit::kWorkingDays: return end_of(cal.add_working_days(base.date, dur.count), zone);
+  }
+  return base;
+}
+
+Due earlier_than(const Due& base, const config::Duration& dur, const WorkingCalendar& cal, const Zone& zone) {
+  using Unit = config::Duration::Unit;
+  switch (dur.unit) {
+    case Unit::kHours: {
+      const Instant at = base.at - chr::hours(dur.count);
+      return Due{at, zone.local_date(at)};
+    }
+    case Unit::kDays: return end_of(base.date - chr::days{dur.count}, zone);
+    case Unit::kWorkingDays: return end_of(cal.subtract_working_days(base.date, dur.count), zone);
+  }
+  return base;
 }
 
 std::string long_date(Date d) {

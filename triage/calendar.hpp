@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,10 +48,15 @@ class WorkingCalendar {
   [[nodiscard]] bool is_working_day(Date d) const;
   /// The n-th working day strictly after `from` (n = 0 gives `from` itself).
   [[nodiscard]] Date add_working_days(Date from, int n) const;
+  /// The n-th working day strictly before `from` (n = 0 gives `from` itself).
+  [[nodiscard]] Date subtract_working_days(Date from, int n) const;
+  /// Mail received at or after this local time of day counts from the next day.
+  [[nodiscard]] std::optional<std::chrono::minutes> cutoff() const { return cutoff_; }
 
  private:
   std::array<bool, 7> working_;  // ISO order, Monday first
   std::vector<Date> holidays_;   // sorted
+  std::optional<std::chrono::minutes> cutoff_;
 };
 
 /// When something received at `received` falls due after `d`:
@@ -61,7 +67,16 @@ struct Due {
   Instant at;  ///< the deadline instant (UTC)
   Date date;   ///< the local date a person is told
 };
+/// With a cut-off (mail after 15:00 counts from the next day) day 0 is the day after.
 Due due_after(Instant received, const config::Duration& d, const WorkingCalendar& cal, const Zone& zone);
+
+/// `d` after a deadline: working days and days move its date on (the end of that day);
+/// hours move the instant. "Overdue by 0 working days" is the deadline itself.
+Due later_than(const Due& base, const config::Duration& d, const WorkingCalendar& cal, const Zone& zone);
+/// `d` before a deadline, the same way back.
+Due earlier_than(const Due& base, const config::Duration& d, const WorkingCalendar& cal, const Zone& zone);
+/// A deadline that ends with local date `date`.
+Due end_of(Date date, const Zone& zone);
 
 /// "Monday 7 December 2026" — how letters write dates.
 std::string long_date(Date d);
