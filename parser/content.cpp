@@ -3,10 +3,13 @@
 #include <array>
 #include <optional>
 
+#include "parser/addresses.hpp"
 #include "parser/charset.hpp"
+#include "parser/digest.hpp"
 #include "parser/flowed.hpp"
 #include "parser/html_text.hpp"
 #include "parser/text_util.hpp"
+#include "parser/tnef.hpp"
 #include "parser/transfer_encoding.hpp"
 
 namespace complaintd::parser {
@@ -50,6 +53,12 @@ std::optional<std::string> filename(const Entity& e, Defects& defects) {
   return name;
 }
 
+// A message sent as a file (an attached .eml): listed as an attachment and summarised in
+// InboundMessage::attached_messages, never read into the text.
+bool is_attached_message(const Entity& e) {
+  return e.type.type == "message" && e.disposition.token == "attachment";
+}
+
 bool is_container(const Entity& e) {
   return e.type.type == "multipart" || (!e.children.empty() && e.type.type == "message");
 }
@@ -57,6 +66,7 @@ bool is_container(const Entity& e) {
 // RFC 2183: disposition "attachment", or anything with a file name, or media no one reads
 // inline. The message itself counts only when it is such a medium (a bare PDF, say).
 bool is_attachment(const Entity& e, bool root, Defects& defects) {
+  if (!root && is_attached_message(e)) return true;
   if (is_container(e)) return false;
   static constexpr std::array<std::string_view, 6> kBinary = {"application", "image", "audio",
                                                               "video", "font", "model"};
@@ -174,13 +184,93 @@ std::string tidy(std::string_view text) {
   return std::string(text);
 }
 
+bool is_tnef_part(const Attachment& a) {
+  return a.content_type == "application/ms-tnef" || a.content_type == "application/vnd.ms-tnef" ||
+         iequals(a.filename, "winmail.dat");
+}
+
+// Files inside TNEF carry only a name; the type follows from the extension for the files
+// complainants send most, so a coordinator sees "application/pdf" rather than a guess.
+std::string type_from_extension(std::string_view name) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kTypes = {{
+      {"pdf", "application/pdf"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"}, {"png", "image/png"},
+      {"gif", "image/gif"}, {"txt", "text/plain"}, {"rtf", "application/rtf"}, {"htm", "text/html"},
+      {"html", "text/html"}, {"doc", "application/msword"}, {"zip", "application/zip"},
+      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+      {"xls", "application/vnd.ms-excel"},
+      {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {"eml", "message/rfc822"}, {"msg", "application/vnd.ms-outlook"},
+  }};
+  const auto dot = name.rfind('.');
+  if (dot != std::string_view::npos) {
+    const std::string ext = to_lower_ascii(name.substr(dot + 1));
+    for (const auto& [e, type] : kTypes) {
+      if (ext == e) return std::string(type);
+    }
+  }
+  return "application/octet-stream";
+}
+
+std::vector<Attachment> tnef_files(const Attachment& tnef, std::size_t max_files, Defects& defects) {
+  std::vector<Attachment> out;
+  const std::string label = tnef.filename.empty() ? std::string("winmail.dat") : tnef.filename;
+  auto contents = read_tnef(tnef.content, max_files);
+  if (!contents) {
+    defects.add("attachment '" + printable_excerpt(label) + "' is labelled TNEF but is not; kept as it is");
+    return out;
+  }
+  if (!contents->problem.empty()) defects.add(contents->problem + " in '" + printable_excerpt(label) + "'");
+  for (auto& f : contents->files) {
+    Attachment a;
+    a.content_type = type_from_extension(f.name);
+    a.filename = std::move(f.name);
+    a.content = std::move(f.content);
+    a.size = a.content.size();
+    a.sha256 = sha256_hex(a.content);
+    a.container = label;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::string content_id(const Entity& e, Defects& defects) {
+  const HeaderField* f = e.headers.find("Content-ID");
+  if (f == nullptr) return {};
+  auto ids = parse_msg_ids(f->value);
+  if (!ids.empty()) return ids.front();
+  std::string raw(trim(f->value));
+  if (!is_valid_utf8(raw)) {
+    defects.add("Content-ID is not UTF-8; left out");
+    return {};
+  }
+  return raw;
+}
+
+// RFC 2183 inline, or (without a disposition) a part HTML refers to by Content-ID inside
+// multipart/related (RFC 2387): the images of HTML mail.
+bool shown_inline(const MimeTree& tree, std::size_t index, const std::string& cid) {
+  const Entity& e = tree.entities[index];
+  if (e.disposition.token == "inline") return true;
+  if (!e.disposition.token.empty() || cid.empty() || index == 0) return false;
+  const Entity& parent = tree.entities[e.parent];
+  return parent.type.type == "multipart" && parent.type.subtype == "related";
+}
+
 }  // namespace
 
-Content extract_content(const MimeTree& tree, Defects& defects) {
+std::string readable_text(const MimeTree& tree, std::size_t index, Defects& defects) {
+  if (index >= tree.entities.size()) return {};
+  std::string text = tidy(Picker(tree, defects, false).pick(index).text);
+  if (text.empty()) text = tidy(Picker(tree, defects, true).pick(index).text);
+  return text;
+}
+
+std::optional<std::string> part_filename(const Entity& e, Defects& defects) { return filename(e, defects); }
+
+Content extract_content(const MimeTree& tree, std::size_t max_parts, Defects& defects) {
   Content out;
   if (tree.entities.empty()) return out;
-  out.text = tidy(Picker(tree, defects, false).pick(0).text);
-  if (out.text.empty()) out.text = tidy(Picker(tree, defects, true).pick(0).text);
+  out.text = readable_text(tree, 0, defects);
 
   // Attachments in document order: an explicit stack keeps this walk iterative.
   std::vector<std::size_t> stack{0};
@@ -192,8 +282,18 @@ Content extract_content(const MimeTree& tree, Defects& defects) {
       Attachment a;
       a.filename = filename(e, defects).value_or("");
       a.content_type = e.type.mime();
-      a.size = decoded_body(e, defects).size();
+      a.content = decoded_body(e, defects);
+      a.size = a.content.size();
+      a.sha256 = sha256_hex(a.content);
+      a.content_id = content_id(e, defects);
+      a.is_inline = shown_inline(tree, index, a.content_id);
+      std::vector<Attachment> inside;
+      if (is_tnef_part(a)) {
+        const std::size_t room = max_parts > out.attachments.size() ? max_parts - out.attachments.size() - 1 : 0;
+        inside = tnef_files(a, room, defects);
+      }
       out.attachments.push_back(std::move(a));
+      for (auto& f : inside) out.attachments.push_back(std::move(f));
       continue;
     }
     for (auto it = e.children.rbegin(); it != e.children.rend(); ++it) stack.push_back(*it);

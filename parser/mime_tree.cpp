@@ -14,6 +14,7 @@ struct Split {
   std::vector<std::string_view> parts;
   bool found_delimiter = false;
   bool found_close = false;
+  bool truncated = false;  ///< a part beyond max_parts was left unread
 };
 
 // RFC 2046 §5.1.1: a delimiter line is "--" boundary, then optional whitespace; the close
@@ -46,7 +47,10 @@ Split split_multipart(std::string_view body, std::string_view boundary, std::siz
           out.found_close = true;
           return out;
         }
-        if (out.parts.size() >= max_parts) return out;
+        if (out.parts.size() >= max_parts) {
+          out.truncated = true;  // this delimiter opens a part we will not read
+          return out;
+        }
         part_start = next;
       }
     }
@@ -74,8 +78,6 @@ std::optional<std::string> guess_boundary(std::string_view body) {
   }
   return std::nullopt;
 }
-
-bool is_attachment_disposition(const Entity& e) { return e.disposition.token == "attachment"; }
 
 }  // namespace
 
@@ -138,6 +140,7 @@ MimeTree build_mime_tree(std::string_view raw, const ParseLimits& limits, Defect
           defects.add("MIME nesting deeper than " + std::to_string(max_depth) + " levels; deeper parts ignored");
           depth_reported = true;
         }
+        tree.limit_exceeded = true;
         e->body = {};
         continue;
       }
@@ -148,10 +151,13 @@ MimeTree build_mime_tree(std::string_view raw, const ParseLimits& limits, Defect
         e->type = MediaType{};
         continue;
       }
-      if (!split.found_close && split.parts.size() < room) defects.add("missing closing MIME boundary");
-      if (split.parts.size() >= room && !parts_reported) {
-        defects.add("more than " + std::to_string(max_parts) + " MIME parts; the rest ignored");
-        parts_reported = true;
+      if (!split.found_close && !split.truncated) defects.add("missing closing MIME boundary");
+      if (split.truncated) {
+        if (!parts_reported) {
+          defects.add("more than " + std::to_string(max_parts) + " MIME parts; the rest ignored");
+          parts_reported = true;
+        }
+        tree.limit_exceeded = true;
       }
       const std::size_t depth = e->depth + 1;
       std::vector<std::size_t> children;
@@ -173,12 +179,14 @@ MimeTree build_mime_tree(std::string_view raw, const ParseLimits& limits, Defect
     }
 
     if (e->type.type == "message" && (e->type.subtype == "rfc822" || e->type.subtype == "global")) {
-      if (is_attachment_disposition(*e)) continue;  // an attached message is listed, not read
+      // Attached messages (disposition attachment) are read too: they are listed as files
+      // and summarised in InboundMessage::attached_messages, never mixed into the text.
       if (e->depth >= max_depth) {
         if (!depth_reported) {
           defects.add("MIME nesting deeper than " + std::to_string(max_depth) + " levels; deeper parts ignored");
           depth_reported = true;
         }
+        tree.limit_exceeded = true;
         continue;
       }
       if (tree.entities.size() >= max_parts) {
@@ -186,6 +194,7 @@ MimeTree build_mime_tree(std::string_view raw, const ParseLimits& limits, Defect
           defects.add("more than " + std::to_string(max_parts) + " MIME parts; the rest ignored");
           parts_reported = true;
         }
+        tree.limit_exceeded = true;
         continue;
       }
       std::string_view inner = e->body;

@@ -29,6 +29,7 @@ struct Entity {
 struct MimeTree {
   std::vector<Entity> entities;  ///< [0] is the message
   std::deque<std::string> owned;  ///< decoded message/rfc822 bodies that entities point into
+  bool limit_exceeded = false;    ///< some structure was not read: too deep or too many parts
 };
 
 /// Builds the tree of `raw`. With `headers_only`, only the top-level header section is read.

@@ -10,10 +10,13 @@
 
 #include "parser/addresses.hpp"
 #include "parser/content.hpp"
+#include "parser/date.hpp"
 #include "parser/defects.hpp"
 #include "parser/encoded_words.hpp"
 #include "parser/header_fields.hpp"
+#include "parser/machine_mail.hpp"
 #include "parser/mime_tree.hpp"
+#include "parser/reply.hpp"
 #include "parser/text_util.hpp"
 
 namespace complaintd::parser {
@@ -50,6 +53,10 @@ class HeaderReader {
     return header_bytes_to_utf8(f.value, defects_, f.name, fallback_charset_);
   }
   std::string utf8_or_empty(std::string_view name) const { return utf8(name).value_or(""); }
+  /// Field names are ASCII by RFC 5322 §2.2; anything else is shown, not trusted.
+  std::string bytes_name(const HeaderField& f) const {
+    return is_valid_utf8(f.name) ? f.name : header_bytes_to_utf8(f.name, defects_, "a field name", fallback_charset_);
+  }
 
   std::vector<Address> addresses(std::string_view name, bool all_occurrences) const {
     std::vector<Address> out;
@@ -87,7 +94,7 @@ std::optional<Address> first_mailbox(std::vector<Address> list) {
 }
 
 void read_headers(const HeaderFields& headers, const std::string& charset, InboundMessage& msg,
-                  Defects& defects) {
+                  Defects& defects, bool top_level) {
   const HeaderReader h(headers, defects, charset);
   for (const auto name : kSingletons) {
     if (headers.count(name) > 1) {
@@ -132,20 +139,63 @@ void read_headers(const HeaderFields& headers, const std::string& charset, Inbou
     msg.return_path = (compact.empty() || compact == "<>") ? std::string("<>") : std::string(trim(*rp));
   }
   for (const auto& f : headers.fields()) {
-    for (const auto name : kAutoHeaders) {
-      if (iequals(f.name, name)) {
-        msg.other_auto_headers.emplace_back(f.name, h.bytes(f));
-        break;
-      }
-    }
+    // RFC 2369 List-* fields mark list mail as surely as List-Id (RFC 2919) does.
+    bool wanted = istarts_with(f.name, "List-") && !iequals(f.name, "List-Id");
+    for (const auto name : kAutoHeaders) wanted = wanted || iequals(f.name, name);
+    if (wanted) msg.other_auto_headers.emplace_back(f.name, h.bytes(f));
+    msg.headers.emplace_back(h.bytes_name(f), h.text(f));
   }
+  msg.date_utc = parse_date_utc(msg.date);
+  if (!msg.date.empty() && !msg.date_utc) defects.add("Date '" + printable_excerpt(msg.date) + "' is not a date");
 
+  if (!top_level) return;
   if (headers.empty()) {
     defects.add("no header fields found");
   } else {
     if (!msg.from) defects.add("no From header");
     if (msg.message_id.empty()) defects.add("no Message-ID header");
   }
+}
+
+// A message inside the message (RFC 2046 §5.2.1), summarised from its own headers and
+// text. Its header defects are not the outer message's business and are dropped.
+AttachedMessage summarise(const MimeTree& tree, std::size_t index, const std::string& charset, Defects& defects) {
+  const Entity& outer = tree.entities[index];
+  const std::size_t inner = outer.children.front();
+  InboundMessage headers;
+  Defects ignored(headers.defects);
+  read_headers(tree.entities[inner].headers, charset, headers, ignored, false);
+  AttachedMessage a;
+  a.subject = std::move(headers.subject);
+  a.from = std::move(headers.from);
+  a.to = std::move(headers.to);
+  a.date = std::move(headers.date);
+  a.message_id = std::move(headers.message_id);
+  a.text = readable_text(tree, inner, defects);
+  a.filename = part_filename(outer, defects).value_or("");
+  a.depth = 0;
+  for (std::size_t k = index;; k = tree.entities[k].parent) {
+    if (tree.entities[k].type.type == "message") ++a.depth;
+    if (k == 0) break;
+  }
+  return a;
+}
+
+std::vector<AttachedMessage> attached_messages(const MimeTree& tree, const std::string& charset, Defects& defects) {
+  std::vector<AttachedMessage> out;
+  // Document order: an explicit stack, like the attachment walk.
+  std::vector<std::size_t> stack{0};
+  while (!stack.empty()) {
+    const std::size_t index = stack.back();
+    stack.pop_back();
+    const Entity& e = tree.entities[index];
+    // The message itself counts too when it only wraps another (Content-Type: message/rfc822).
+    if (e.type.type == "message" && !e.children.empty()) {
+      out.push_back(summarise(tree, index, charset, defects));
+    }
+    for (auto it = e.children.rbegin(); it != e.children.rend(); ++it) stack.push_back(*it);
+  }
+  return out;
 }
 
 void parse_into(std::string_view raw, const ParseLimits& limits, InboundMessage& msg, Defects& defects) {
@@ -160,16 +210,43 @@ void parse_into(std::string_view raw, const ParseLimits& limits, InboundMessage&
     defects.add("message is " + std::to_string(raw.size()) + " bytes, over the limit of " +
                 std::to_string(limits.max_message_bytes) + "; only the headers were read");
     headers_only = true;
+    msg.limit_exceeded = true;
     input = raw.substr(0, limits.max_message_bytes);
   }
   const MimeTree tree = build_mime_tree(input, limits, defects, headers_only);
+  msg.limit_exceeded = msg.limit_exceeded || tree.limit_exceeded;
   const Entity& root = tree.entities.front();
-  read_headers(root.headers, message_charset(tree), msg, defects);
+  const std::string charset = message_charset(tree);
+  read_headers(root.headers, charset, msg, defects, true);
   msg.content_type = root.declared_type.empty() ? "text/plain" : root.declared_type;
   if (headers_only) return;
-  Content content = extract_content(tree, defects);
+  Content content = extract_content(tree, limits.max_parts, defects);
   msg.text = std::move(content.text);
   msg.attachments = std::move(content.attachments);
+  msg.attached_messages = attached_messages(tree, charset, defects);
+  msg.reply_text = reply_text(msg.text);
+}
+
+// A person must look when part of the message went unread: a limit, or a failure.
+void judge(InboundMessage& msg, bool failed) {
+  msg.machine = machine_verdict(msg);
+  if (msg.limit_exceeded) {
+    msg.needs_person = true;
+    for (const auto& d : msg.defects) {
+      if (d.find("limit") != std::string::npos || d.find("more than") != std::string::npos ||
+          d.find("deeper than") != std::string::npos) {
+        msg.needs_person_reason = d;
+        break;
+      }
+    }
+  } else if (failed) {
+    msg.needs_person = true;
+    msg.needs_person_reason = msg.defects.empty() ? std::string("the message could not be read") : msg.defects.back();
+  } else if (msg.defects.size() == 1 && (msg.defects.front() == "empty message" ||
+                                         msg.defects.front() == "no header fields found")) {
+    msg.needs_person = true;
+    msg.needs_person_reason = msg.defects.front();
+  }
 }
 
 }  // namespace
@@ -178,8 +255,10 @@ InboundMessage parse(std::string_view raw, const ParseLimits& limits) {
   InboundMessage msg;
   // Defects must outlive the try block: on failure we still report what went wrong.
   Defects defects(msg.defects);
+  bool failed = true;
   try {
     parse_into(raw, limits, msg, defects);
+    failed = false;
   } catch (const std::bad_alloc&) {
     // Everything parsed so far stays; the reason is kept for a person.
     try {
@@ -196,6 +275,10 @@ InboundMessage parse(std::string_view raw, const ParseLimits& limits) {
       defects.add("internal error while parsing");
     } catch (...) {  // NOLINT(bugprone-empty-catch)
     }
+  }
+  try {
+    judge(msg, failed);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): only allocation can fail here
   }
   return msg;
 }

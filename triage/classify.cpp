@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "config/config.hpp"
+#include "parser/machine_mail.hpp"
 
 namespace complaintd::triage {
 namespace {
@@ -12,12 +13,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
 }
 
 bool is_own(const std::string& address, const std::vector<std::string>& own) {
@@ -42,34 +37,8 @@ const char* to_string(Intent i) {
 }
 
 std::string machine_mail_reason(const parser::InboundMessage& msg) {
-  if (const auto v = lower(trim(msg.auto_submitted)); !v.empty() && v.rfind("no", 0) != 0)
-    return "Auto-Submitted: " + trim(msg.auto_submitted);
-  if (const auto v = lower(trim(msg.precedence)); v == "bulk" || v == "junk" || v == "list")
-    return "Precedence: " + trim(msg.precedence);
-  if (!trim(msg.list_id).empty()) return "List-Id: " + trim(msg.list_id);
-  for (const auto& [name, value] : msg.other_auto_headers) {
-    const auto n = lower(name);
-    const auto v = lower(trim(value));
-    // X-Auto-Response-Suppress asks *others* not to auto-reply; Exchange sets it on its
-    // own out-of-office replies, but also on ordinary meeting requests, so only the
-    // values that mean "this is an automatic reply" count.
-    if (n == "x-auto-response-suppress") {
-      if (v.find("oof") != std::string::npos || v == "all" || v.find("autoreply") != std::string::npos)
-        return name + ": " + trim(value);
-      continue;
-    }
-    if (v == "no" || v == "false" || v == "0") continue;
-    return name + ": " + trim(value);
-  }
-  if (lower(msg.content_type) == "multipart/report") return "delivery or disposition report (multipart/report)";
-  if (msg.return_path && (trim(*msg.return_path) == "<>" || trim(*msg.return_path).empty()))
-    return "empty Return-Path (null sender)";
-  if (msg.from) {
-    const auto a = lower(msg.from->address);
-    const auto local = a.substr(0, a.find('@'));
-    if (local == "mailer-daemon" || local == "postmaster") return "sender is " + msg.from->address;
-  }
-  return {};
+  // One implementation for triage and `complaintd parse`: the parser's.
+  return parser::machine_verdict(msg).reason;
 }
 
 std::optional<parser::Address> reply_address(const parser::InboundMessage& msg) {

@@ -32,11 +32,8 @@ struct Triage {
   std::optional<parser::Address> reply_to;   ///< who a letter would go to
 };
 
-/// Why `msg` was written by a machine (empty when a person wrote it). Checks, in order:
-/// Auto-Submitted other than "no" (RFC 3834 §5), Precedence bulk/junk/list, List-Id,
-/// the auto-responder headers of common mailers, a delivery report (RFC 3464
-/// multipart/report), an empty Return-Path (RFC 5321 §4.5.5 null reverse-path) and
-/// MAILER-DAEMON / postmaster senders.
+/// Why `msg` was written by a machine (empty when a person wrote it): the reason of
+/// parser::machine_verdict, the one implementation of RFC 3834 detection.
 std::string machine_mail_reason(const parser::InboundMessage& msg);
 
 /// Where a reply to `msg` goes: the first plausible Reply-To, else From.

@@ -70,6 +70,7 @@ TEST(Limits, PartCountIsCapped) {
   raw += "--X--\n";
   const InboundMessage m = parse(raw);  // default max_parts = 1000
   EXPECT_TRUE(has_defect(m.defects, "more than 1000 MIME parts")) << join(m.defects);
+  EXPECT_TRUE(m.limit_exceeded);
   EXPECT_LT(m.attachments.size(), 1000u);
   EXPECT_GT(m.attachments.size(), 900u);
   EXPECT_FALSE(has_defect(m.defects, "missing closing"));
@@ -100,6 +101,35 @@ TEST(Limits, OversizeMessageKeepsHeadersOnly) {
   EXPECT_EQ(m.content_type, "multipart/mixed");
   EXPECT_EQ(m.text, "");
   EXPECT_TRUE(has_defect(m.defects, "over the limit of 1000")) << join(m.defects);
+  EXPECT_TRUE(m.limit_exceeded);
+  EXPECT_TRUE(m.needs_person);
+  EXPECT_NE(m.needs_person_reason.find("over the limit of 1000"), std::string::npos) << m.needs_person_reason;
+}
+
+TEST(Limits, ExactlyMaxPartsIsNotOverTheLimit) {
+  ParseLimits limits;
+  limits.max_parts = 4;  // the message, the multipart's three children
+  const std::string raw =
+      "From: a@example.test\nContent-Type: multipart/mixed; boundary=X\n\n"
+      "--X\n\none\n--X\n\ntwo\n--X\n\nthree\n--X--\n";
+  const InboundMessage m = parse(raw, limits);
+  EXPECT_FALSE(m.limit_exceeded) << join(m.defects);
+  EXPECT_FALSE(m.needs_person);
+  limits.max_parts = 3;
+  const InboundMessage over = parse(raw, limits);
+  EXPECT_TRUE(over.limit_exceeded);
+  EXPECT_TRUE(over.needs_person);
+  EXPECT_EQ(over.needs_person_reason, "more than 3 MIME parts; the rest ignored");
+}
+
+TEST(Limits, OrdinaryDefectsDoNotNeedAPerson) {
+  const InboundMessage m = parse("From: a@example.test\nContent-Type: text/plain; charset=x-unknown\n\nhi\n");
+  EXPECT_FALSE(m.defects.empty());
+  EXPECT_FALSE(m.needs_person);
+  EXPECT_FALSE(m.limit_exceeded);
+  const InboundMessage empty = parse("");
+  EXPECT_TRUE(empty.needs_person);
+  EXPECT_EQ(empty.needs_person_reason, "empty message");
 }
 
 TEST(Limits, LargeAttachmentIsSizedNotRead) {
