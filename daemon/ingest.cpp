@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "daemon/store/attachment_files.hpp"
 #include "outbound/letter.hpp"
 #include "parser/parse.hpp"
 #include "triage/classify.hpp"
@@ -28,6 +29,24 @@ std::map<std::string, std::string> letter_fields(const Runtime& rt, const std::s
       {"handler", rt.config.smtp.from_name},
       {"reply_address", rt.config.mailboxes.empty() ? rt.config.smtp.from_address : rt.config.mailboxes.front().address},
   };
+}
+
+// Attachment bytes are written before the transaction, so a committed row always finds
+// its file; a failed write fails the ingest (the MTA or the next poll tries again).
+Result<void> store_attachment_files(const Runtime& rt, const parser::InboundMessage& msg) {
+  const auto root = store::AttachmentFiles::beside(rt.config.service.database.string());
+  if (root.empty()) return {};
+  const store::AttachmentFiles files(root);
+  for (const auto& a : msg.attachments) {
+    if (auto r = files.put(a.sha256, a.content); !r) return Error{"storing attachment: " + r.error().message};
+  }
+  return {};
+}
+
+void record_attachments(store::Tx& tx, std::int64_t message_row, const parser::InboundMessage& msg) {
+  for (const auto& a : msg.attachments) {
+    tx.insert_attachment(message_row, store::NewAttachment{a.filename, a.content_type, a.size, a.sha256, a.is_inline});
+  }
 }
 
 }  // namespace
@@ -61,6 +80,7 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
   const std::string now_iso = triage::iso_instant(now);
   IngestOutcome out;
   out.message_id = msg.message_id;
+  if (auto stored = store_attachment_files(rt, msg); !stored) return stored.error();
 
   auto result = store.transaction([&](store::Tx& tx) -> Result<void> {
     const bool from_imap = !location.mailbox.empty();
@@ -80,10 +100,11 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
     if (auto earlier = tx.find_duplicate(m)) {
       out.kind = IngestOutcome::Kind::kDuplicate;
       out.reason = "same Message-ID, sender and subject as stored message #" + std::to_string(*earlier);
-      tx.insert_message(m, "duplicate", out.reason);
+      record_attachments(tx, tx.insert_message(m, "duplicate", out.reason), msg);
       return {};
     }
     const auto row = tx.insert_message(m, "pending", "");
+    record_attachments(tx, row, msg);
 
     triage::TriageContext ctx;
     ctx.own_addresses = rt.config.own_addresses();

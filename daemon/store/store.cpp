@@ -88,8 +88,25 @@ CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX outbox_case ON outbox(case_id);
 )sql";
 
+// Version 2: one row per attachment of a stored message. The bytes live in the
+// content-addressed directory beside the database (AttachmentFiles), named by sha256.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE attachments (
+  id           INTEGER PRIMARY KEY,
+  message_row  INTEGER NOT NULL REFERENCES messages(id),
+  filename     TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size         INTEGER NOT NULL,
+  sha256       TEXT NOT NULL,
+  inline       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX attachments_message ON attachments(message_row);
+CREATE INDEX attachments_sha256 ON attachments(sha256);
+)sql";
+
 constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
     kSchemaV1,
+    kSchemaV2,
 };
 
 OutboxRow read_outbox(const Statement& s) {
@@ -256,6 +273,20 @@ std::int64_t Tx::insert_outbox(std::optional<std::int64_t> case_id, const std::s
   if (case_id) s.bind(1, *case_id);
   else s.bind_null(1);
   s.bind(2, kind).bind(3, message_id).bind(4, mail_from).bind(5, rcpt).bind_blob(6, raw).bind(7, now).bind(8, now).run();
+  return c_.last_insert_id();
+}
+
+std::int64_t Tx::insert_attachment(std::int64_t message_row, const NewAttachment& a) {
+  c_.prepare(
+        "INSERT INTO attachments(message_row, filename, content_type, size, sha256, inline) "
+        "VALUES(?, ?, ?, ?, ?, ?)")
+      .bind(1, message_row)
+      .bind(2, a.filename)
+      .bind(3, a.content_type)
+      .bind(4, static_cast<std::int64_t>(a.size))
+      .bind(5, a.sha256)
+      .bind(6, static_cast<std::int64_t>(a.is_inline ? 1 : 0))
+      .run();
   return c_.last_insert_id();
 }
 
@@ -438,6 +469,21 @@ Result<std::vector<EventRow>> Store::case_events(std::int64_t case_id) {
     auto s = c_->prepare("SELECT at, kind, detail FROM events WHERE case_id = ? ORDER BY id");
     s.bind(1, case_id);
     while (s.step()) rows.push_back(EventRow{s.text(0), s.text(1), s.text(2)});
+    return rows;
+  });
+}
+
+Result<std::vector<AttachmentRow>> Store::message_attachments(std::int64_t message_row) {
+  return guarded("database", [&] {
+    std::vector<AttachmentRow> rows;
+    auto s = c_->prepare(
+        "SELECT id, message_row, filename, content_type, size, sha256, inline FROM attachments "
+        "WHERE message_row = ? ORDER BY id");
+    s.bind(1, message_row);
+    while (s.step()) {
+      rows.push_back(AttachmentRow{s.integer(0), s.integer(1), s.text(2), s.text(3),
+                                   static_cast<std::uint64_t>(s.integer(4)), s.text(5), s.integer(6) != 0});
+    }
     return rows;
   });
 }

@@ -71,6 +71,24 @@ struct CaseRow {
       respond_by_date, created_at;
 };
 
+/// An attachment of a stored message; its bytes are in AttachmentFiles under `sha256`.
+struct NewAttachment {
+  std::string filename;
+  std::string content_type;
+  std::uint64_t size = 0;
+  std::string sha256;  ///< lower-case hex
+  bool is_inline = false;
+};
+
+struct AttachmentRow {
+  std::int64_t id = 0;
+  std::int64_t message_row = 0;
+  std::string filename, content_type;
+  std::uint64_t size = 0;
+  std::string sha256;
+  bool is_inline = false;
+};
+
 struct EventRow {
   std::string at, kind, detail;
 };
@@ -97,6 +115,9 @@ class Tx {
   std::optional<CaseRow> find_case(const std::string& reference);
   void insert_event(std::int64_t case_id, const std::string& at, const std::string& kind, const std::string& detail);
   void insert_deadline(std::int64_t case_id, const std::string& kind, const std::string& due_at);
+  /// Records an attachment of the message `message_row`. Its bytes must already be in
+  /// AttachmentFiles (written before the commit, so a committed row always has its file).
+  std::int64_t insert_attachment(std::int64_t message_row, const NewAttachment& a);
   std::int64_t insert_outbox(std::optional<std::int64_t> case_id, const std::string& kind,
                              const std::string& message_id, const std::string& mail_from, const std::string& rcpt,
                              const std::string& raw, const std::string& now);
@@ -132,8 +153,9 @@ class Store {
   Result<std::optional<CaseRow>> find_case(const std::string& reference);
   Result<std::vector<EventRow>> case_events(std::int64_t case_id);
   Result<std::vector<OutboxRow>> case_letters(std::int64_t case_id);
+  Result<std::vector<AttachmentRow>> message_attachments(std::int64_t message_row);
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
  private:
   explicit Store(std::unique_ptr<Connection> c) : c_(std::move(c)) {}

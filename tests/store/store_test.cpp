@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "daemon/store/attachment_files.hpp"
 #include "daemon/store/store.hpp"
 
 namespace complaintd::store {
@@ -188,6 +189,46 @@ TEST_P(StoreContract, ExceptionsInsideATransactionRollBack) {
   }));
 }
 
+TEST_P(StoreContract, AttachmentsBelongToTheirMessage) {
+  std::int64_t first = 0;
+  std::int64_t second = 0;
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    first = tx.insert_message(message(1), "new-case", "r");
+    second = tx.insert_message(message(2, "other@example.test"), "new-case", "r");
+    tx.insert_attachment(first, NewAttachment{"bin.jpg", "image/jpeg", 1234, std::string(64, 'a'), true});
+    tx.insert_attachment(first, NewAttachment{"Beschwerde über Müll.pdf", "application/pdf", 7, std::string(64, 'b'), false});
+    // The same content sent again in another message is another row, one file.
+    tx.insert_attachment(second, NewAttachment{"copy.pdf", "application/pdf", 7, std::string(64, 'b'), false});
+    return {};
+  }));
+  auto rows = store_->message_attachments(first);
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].filename, "bin.jpg");
+  EXPECT_EQ((*rows)[0].content_type, "image/jpeg");
+  EXPECT_EQ((*rows)[0].size, 1234u);
+  EXPECT_TRUE((*rows)[0].is_inline);
+  EXPECT_EQ((*rows)[1].filename, "Beschwerde über Müll.pdf");
+  EXPECT_EQ((*rows)[1].sha256, std::string(64, 'b'));
+  EXPECT_FALSE((*rows)[1].is_inline);
+  EXPECT_EQ((*rows)[1].message_row, first);
+  EXPECT_EQ(store_->message_attachments(second)->size(), 1u);
+  EXPECT_TRUE(store_->message_attachments(999)->empty());
+}
+
+TEST_P(StoreContract, AttachmentRowsRollBackWithTheirMessage) {
+  ASSERT_FALSE(store_->transaction([&](Tx& tx) -> Result<void> {
+    const auto row = tx.insert_message(message(1), "new-case", "r");
+    tx.insert_attachment(row, NewAttachment{"a.pdf", "application/pdf", 1, std::string(64, 'c'), false});
+    return Error{"later step failed"};
+  }));
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    EXPECT_FALSE(tx.has_location({"complaints", 7, 1}));
+    return {};
+  }));
+  EXPECT_TRUE(store_->message_attachments(1)->empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values(false, true),
                          [](const auto& test_info) { return test_info.param ? "File" : "Memory"; });
 
@@ -212,6 +253,75 @@ TEST(Store, ReopeningKeepsDataAndSchema) {
     }));
   }
   fs::remove_all(dir);
+}
+
+TEST(Store, VersionOneDatabaseIsMigratedToTwo) {
+  const auto dir = fs::temp_directory_path() / ("complaintd-store-v1-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto path = (dir / "c.db").string();
+  {
+    ASSERT_TRUE(Store::open(path));
+    // Turn it back into what complaintd 0.1 left behind: schema version 1, no attachments.
+    Connection c(path);
+    c.exec("DROP TABLE attachments; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  }
+  {
+    auto s = Store::open(path);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_TRUE((*s)->message_attachments(1));  // the table is back
+    Connection c(path);
+    auto v = c.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+    ASSERT_TRUE(v.step());
+    EXPECT_EQ(v.text(0), std::to_string(Store::kSchemaVersion));
+  }
+  fs::remove_all(dir);
+}
+
+TEST(AttachmentFiles, ContentAddressedWriteOnceRead) {
+  const auto dir = fs::temp_directory_path() / ("complaintd-attachments-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto root = AttachmentFiles::beside((dir / "c.db").string());
+  EXPECT_EQ(root, dir / "c.db.attachments");
+  const AttachmentFiles files(root);
+  // SHA-256("abc"); the store trusts the caller's digest and only checks its form.
+  const std::string sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  ASSERT_TRUE(files.put(sha, "abc"));
+  EXPECT_EQ(files.path_of(sha), root / "ba" / sha);
+  EXPECT_TRUE(fs::exists(root / "ba" / sha));
+  EXPECT_EQ(*files.get(sha), "abc");
+  const auto written = fs::last_write_time(root / "ba" / sha);
+  ASSERT_TRUE(files.put(sha, "abc"));  // stored once: the second put leaves the file alone
+  EXPECT_EQ(fs::last_write_time(root / "ba" / sha), written);
+  // No temporary files are left behind.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(root / "ba")) ++entries;
+  EXPECT_EQ(entries, 1u);
+  // Binary content survives whole.
+  const std::string binary("\0\xff\r\n\0", 5);
+  const std::string sha2 = std::string(64, '0');
+  ASSERT_TRUE(files.put(sha2, binary));
+  EXPECT_EQ(*files.get(sha2), binary);
+  fs::remove_all(dir);
+}
+
+TEST(AttachmentFiles, OnlyDigestsBecomePaths) {
+  const AttachmentFiles files(fs::temp_directory_path() / "complaintd-never-created");
+  for (const char* bad : {"", "../../etc/passwd", "ABCDEF", "zz", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015aD",
+                          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a/"}) {
+    auto r = files.put(bad, "x");
+    EXPECT_FALSE(r) << bad;
+  }
+  EXPECT_FALSE(fs::exists(fs::temp_directory_path() / "complaintd-never-created"));
+  EXPECT_TRUE(AttachmentFiles::beside(":memory:").empty());
+}
+
+TEST(AttachmentFiles, UnwritableDirectoryIsAnError) {
+  const AttachmentFiles files("/proc/complaintd-cannot-write-here");
+  auto r = files.put(std::string(64, 'a'), "x");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("/proc/complaintd-cannot-write-here"), std::string::npos) << r.error().message;
 }
 
 TEST(Store, UnopenableDatabaseIsAClearError) {

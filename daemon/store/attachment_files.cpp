@@ -1,0 +1,118 @@
+#include "daemon/store/attachment_files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+namespace complaintd::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool valid_sha256(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (const char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Error os_error(const std::string& what, const fs::path& path, int err) {
+  return Error{what + " " + path.string() + ": " + std::strerror(err)};
+}
+
+// Makes a new directory entry durable: fsync of the directory that holds it.
+Result<void> sync_directory(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return os_error("cannot open directory", dir, errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return os_error("cannot fsync directory", dir, err);
+  return {};
+}
+
+// Creates `dir` (and `root` above it) when missing, syncing each new entry.
+Result<void> ensure_directory(const fs::path& root, const fs::path& dir) {
+  for (const fs::path& d : {root, dir}) {
+    if (::mkdir(d.c_str(), 0750) == 0) {
+      if (auto r = sync_directory(d.parent_path().empty() ? fs::path(".") : d.parent_path()); !r) return r;
+    } else if (errno != EEXIST) {
+      return os_error("cannot create directory", d, errno);
+    }
+  }
+  return {};
+}
+
+Result<void> write_all(int fd, std::string_view bytes, const fs::path& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return os_error("cannot write", path, errno);
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+}  // namespace
+
+fs::path AttachmentFiles::beside(const std::string& database_path) {
+  if (database_path.empty() || database_path == ":memory:" || database_path.rfind("file:", 0) == 0) return {};
+  return fs::path(database_path + ".attachments");
+}
+
+fs::path AttachmentFiles::path_of(std::string_view sha256) const {
+  return root_ / std::string(sha256.substr(0, 2)) / std::string(sha256);
+}
+
+Result<void> AttachmentFiles::put(std::string_view sha256, std::string_view bytes) const {
+  // The name becomes a path: only a well-formed digest may, never "../" or a slash.
+  if (!valid_sha256(sha256)) return Error{"not a SHA-256 digest: \"" + std::string(sha256.substr(0, 80)) + "\""};
+  const fs::path target = path_of(sha256);
+  struct stat st {};
+  if (::stat(target.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) == bytes.size()) return {};
+  const fs::path dir = target.parent_path();
+  if (auto r = ensure_directory(root_, dir); !r) return r;
+
+  static std::atomic<unsigned> counter{0};
+  const fs::path temp = dir / (".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+                               std::string(sha256.substr(0, 16)));
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) return os_error("cannot create", temp, errno);
+  auto fail = [&](Error e) -> Result<void> {
+    ::unlink(temp.c_str());
+    return e;
+  };
+  if (auto r = write_all(fd, bytes, temp); !r) {
+    ::close(fd);
+    return fail(r.error());
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return fail(os_error("cannot fsync", temp, err));
+  }
+  if (::close(fd) != 0) return fail(os_error("cannot close", temp, errno));
+  // rename() replaces atomically: a reader sees the old complete file or the new one.
+  if (::rename(temp.c_str(), target.c_str()) != 0) return fail(os_error("cannot rename to", target, errno));
+  return sync_directory(dir);
+}
+
+Result<std::string> AttachmentFiles::get(std::string_view sha256) const {
+  if (!valid_sha256(sha256)) return Error{"not a SHA-256 digest"};
+  const fs::path path = path_of(sha256);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"cannot read " + path.string()};
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace complaintd::store
