@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "config/parser_limits.hpp"
 #include "config/procedure.hpp"
 #include "config/toml_reader.hpp"
 
@@ -127,7 +128,8 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
 
   Config cfg;
   cfg.source = path;
-  r.check_unknown(doc, "", {"service", "mailbox", "smtp", "calendar", "roles", "procedure", "stage"});
+  r.check_unknown(doc, "", {"service", "mailbox", "smtp", "calendar", "roles", "procedure", "stage",
+                        "parser"});
 
   // [service]
   if (const auto* service = doc["service"].as_table()) {
@@ -285,6 +287,7 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
   }
 
   detail::read_procedure(r, doc, cfg);
+  detail::read_parser(r, doc, cfg);
 
   if (result.errors.empty()) result.config = std::move(cfg);
   return result;

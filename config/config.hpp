@@ -5,6 +5,8 @@
 
 #include <array>
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -158,6 +160,14 @@ struct ProcedureConfig {
   std::optional<SurveyConfig> survey;
 };
 
+/// [parser]: limits on one inbound message. Over a limit the raw message is still stored
+/// and flagged for a person; only what lies beyond the limit goes unread.
+struct ParserConfig {
+  std::uint64_t max_message_size = 25u * 1024u * 1024u;  ///< bytes; larger: headers only
+  std::size_t max_depth = 32;                            ///< MIME nesting levels
+  std::size_t max_parts = 1000;                          ///< MIME parts in one message
+};
+
 struct Config {
   std::filesystem::path source;  ///< the file it came from
   ServiceConfig service;
@@ -167,6 +177,7 @@ struct Config {
   std::vector<RoleConfig> roles;
   ProcedureConfig procedure;
   std::vector<StageConfig> stages;  ///< never empty after loading
+  ParserConfig parser;
 
   /// The role called `name`, if configured.
   [[nodiscard]] const RoleConfig* role(std::string_view name) const;

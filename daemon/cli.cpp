@@ -15,6 +15,7 @@
 #include "daemon/app.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/json.hpp"
+#include "daemon/message_json.hpp"
 #include "daemon/runtime.hpp"
 #include "daemon/store/store.hpp"
 #include "outbound/letter.hpp"
@@ -98,52 +99,9 @@ int cmd_ingest(const std::string& config_path) {
   return kExitOk;
 }
 
-void print_address_json(std::ostream& out, const parser::Address& a) {
-  out << "{\"name\": " << json_string(a.name) << ", \"address\": " << json_string(a.address) << "}";
-}
-
-void print_address_list_json(std::ostream& out, const std::vector<parser::Address>& list) {
-  out << "[";
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (i) out << ", ";
-    print_address_json(out, list[i]);
-  }
-  out << "]";
-}
-
 int cmd_parse() {
-  const auto msg = parser::parse(read_stdin());
-  const auto machine = triage::machine_mail_reason(msg);
-  std::ostream& out = std::cout;
-  out << "{\n";
-  out << "  \"message_id\": " << json_string(msg.message_id) << ",\n";
-  out << "  \"subject\": " << json_string(msg.subject) << ",\n";
-  out << "  \"from\": ";
-  if (msg.from) print_address_json(out, *msg.from);
-  else out << "null";
-  out << ",\n  \"reply_to\": ";
-  print_address_list_json(out, msg.reply_to);
-  out << ",\n  \"to\": ";
-  print_address_list_json(out, msg.to);
-  out << ",\n  \"cc\": ";
-  print_address_list_json(out, msg.cc);
-  out << ",\n  \"date\": " << json_string(msg.date) << ",\n";
-  out << "  \"in_reply_to\": " << json_string(msg.in_reply_to) << ",\n";
-  out << "  \"references\": [";
-  for (std::size_t i = 0; i < msg.references.size(); ++i) out << (i ? ", " : "") << json_string(msg.references[i]);
-  out << "],\n  \"content_type\": " << json_string(msg.content_type) << ",\n";
-  out << "  \"text\": " << json_string(msg.text) << ",\n";
-  out << "  \"attachments\": [";
-  for (std::size_t i = 0; i < msg.attachments.size(); ++i) {
-    const auto& a = msg.attachments[i];
-    out << (i ? ", " : "") << "{\"filename\": " << json_string(a.filename)
-        << ", \"content_type\": " << json_string(a.content_type) << ", \"size\": " << a.size << "}";
-  }
-  out << "],\n  \"machine_mail\": {\"is_machine\": " << (machine.empty() ? "false" : "true")
-      << ", \"reason\": " << json_string(machine) << "},\n";
-  out << "  \"defects\": [";
-  for (std::size_t i = 0; i < msg.defects.size(); ++i) out << (i ? ", " : "") << json_string(msg.defects[i]);
-  out << "]\n}\n";
+  // Default limits: parse needs no config, and a coordinator wants to see everything.
+  std::cout << message_json(parser::parse(read_stdin()));
   return kExitOk;
 }
 

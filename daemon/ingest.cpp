@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "daemon/parse_limits.hpp"
 #include "daemon/store/attachment_files.hpp"
 #include "outbound/letter.hpp"
 #include "parser/parse.hpp"
@@ -76,7 +77,7 @@ std::string new_message_id(const std::string& reference, const std::string& kind
 Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, const store::MessageLocation& location,
                                      const std::string& raw, triage::Instant now) {
   // Parse outside the transaction: it is pure and may take a while for big messages.
-  const auto msg = parser::parse(raw);
+  const auto msg = parser::parse(raw, parse_limits(rt.config.parser));
   const std::string now_iso = triage::iso_instant(now);
   IngestOutcome out;
   out.message_id = msg.message_id;
