@@ -16,6 +16,7 @@
 
 #include "daemon/mailbox_poller.hpp"
 #include "daemon/outbox_sender.hpp"
+#include "daemon/scheduler.hpp"
 #include "net/curl_multi.hpp"
 
 namespace complaintd::daemon {
@@ -27,6 +28,10 @@ using std::chrono::seconds;
 // 30 s after the first failure, doubling, at most 15 minutes.
 seconds backoff(int failures) {
   return std::min(seconds(30L << std::clamp(failures - 1, 0, 5)), seconds(900));
+}
+
+triage::Instant now_utc() {
+  return std::chrono::time_point_cast<seconds>(std::chrono::system_clock::now());
 }
 
 // Waits on `timer` for `d`; returns false when woken early (cancelled).
@@ -66,7 +71,7 @@ class App {
  public:
   App(std::shared_ptr<const Runtime> rt, std::unique_ptr<store::Store> store)
       : rt_(std::move(rt)), store_(std::move(store)), multi_(io_), sender_(multi_, *store_, rt_->config.smtp),
-        sender_timer_(io_) {
+        sender_timer_(io_), deadline_timer_(io_) {
     for (const auto& m : rt_->config.mailboxes) {
       pollers_.push_back(std::make_unique<MailboxPoller>(multi_, *store_, rt_, m));
       poll_timers_.emplace_back(io_);
@@ -75,6 +80,13 @@ class App {
 
   int run_once() {
     asio::co_spawn(io_, once(), on_exit(exit_code_, io_, "run-once"));
+    io_.run();
+    return exit_code_;
+  }
+
+  int run_tick(triage::Instant at) {
+    sender_.send_as_of(at);
+    asio::co_spawn(io_, tick(at), on_exit(exit_code_, io_, "tick"));
     io_.run();
     return exit_code_;
   }
@@ -91,6 +103,7 @@ class App {
       ++i;
     }
     asio::co_spawn(io_, send_loop(), on_exit(exit_code_, io_, "outbox-sender"));
+    asio::co_spawn(io_, deadline_loop(), on_exit(exit_code_, io_, "scheduler"));
     spdlog::info("event=started mailboxes={} smtp={} database={}", pollers_.size(), sender_.server(),
                  rt_->config.service.database.string());
     sd_notify(0, "READY=1\nSTATUS=polling");
@@ -100,12 +113,35 @@ class App {
   }
 
  private:
+  /// Runs the deadlines due by `at`; the letters queued, or nothing when the database failed.
+  std::optional<int> run_deadlines(triage::Instant at) {
+    auto t = run_due_deadlines(*store_, *rt_, at);
+    if (!t) {
+      spdlog::error("event=deadlines-failed error=\"{}\"", t.error().message);
+      return std::nullopt;
+    }
+    if (t->processed || t->failed)
+      spdlog::info("event=deadlines-run as_of={} processed={} letters={} failed={}", triage::iso_instant(at),
+                   t->processed, t->letters, t->failed);
+    return t->letters;
+  }
+
+  asio::awaitable<void> tick(triage::Instant at) {
+    if (!run_deadlines(at)) exit_code_ = kExitTempFail;
+    co_await drain();
+  }
+
   asio::awaitable<void> once() {
     for (auto& p : pollers_) {
       auto r = co_await p->poll_once();
       log_poll(*p, r);
       if (!r) exit_code_ = kExitTempFail;
     }
+    if (!run_deadlines(now_utc())) exit_code_ = kExitTempFail;
+    co_await drain();
+  }
+
+  asio::awaitable<void> drain() {
     auto d = co_await sender_.drain_once();
     if (!d) {
       spdlog::error("event=outbox-failed error=\"{}\"", d.error().message);
@@ -133,7 +169,10 @@ class App {
         spdlog::info("mailbox={} event=retry-scheduled in_seconds={}", p.name(), wait.count());
       } else {
         failures = 0;
-        if (r->new_cases > 0) sender_timer_.cancel();  // acknowledge now, not at the next tick
+        if (r->new_cases > 0) {
+          sender_timer_.cancel();    // acknowledge now, not at the next tick
+          deadline_timer_.cancel();  // new deadlines may be earlier than the armed one
+        }
       }
       co_await sleep_for(timer, wait);
     }
@@ -167,12 +206,33 @@ class App {
     finished();
   }
 
+  // One timer, armed at the earliest open deadline (at most an hour ahead, so a clock
+  // change or a deadline added by another process is never missed for long).
+  asio::awaitable<void> deadline_loop() {
+    ++active_;
+    while (!stopping_) {
+      if (auto letters = run_deadlines(now_utc()); letters && *letters > 0) sender_timer_.cancel();
+      if (stopping_) break;
+      auto wait = seconds(3600);
+      if (auto next = store_->next_deadline(); !next) {
+        wait = seconds(60);  // the database failed: try again soon
+      } else if (*next) {
+        if (auto at = triage::parse_iso_instant(**next)) {
+          wait = std::clamp(std::chrono::duration_cast<seconds>(*at - now_utc()), seconds(0), seconds(3600));
+        }
+      }
+      co_await sleep_for(deadline_timer_, wait);
+    }
+    finished();
+  }
+
   void stop(int sig) {
     spdlog::info("event=stopping signal={}", sig == SIGTERM ? "TERM" : "INT");
     sd_notify(0, "STOPPING=1");
     stopping_ = true;
     for (auto& t : poll_timers_) t.cancel();
     sender_timer_.cancel();
+    deadline_timer_.cancel();
     // Work in flight (an IMAP fetch, an SMTP transaction) gets a moment to finish; the
     // database is never mid-transaction here because commits are synchronous.
     hard_stop_ = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(1500));
@@ -199,6 +259,7 @@ class App {
   std::vector<std::unique_ptr<MailboxPoller>> pollers_;
   std::vector<asio::steady_timer> poll_timers_;
   asio::steady_timer sender_timer_;
+  asio::steady_timer deadline_timer_;
   std::unique_ptr<asio::steady_timer> hard_stop_;
   bool stopping_ = false;
   int active_ = 0;
@@ -215,6 +276,7 @@ int run_daemon(std::shared_ptr<const Runtime> rt, const RunOptions& options) {
     return kExitTempFail;
   }
   App app(std::move(rt), std::move(*store));
+  if (options.tick_at) return app.run_tick(*options.tick_at);
   return options.once ? app.run_once() : app.run_forever();
 }
 

@@ -4,14 +4,17 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "daemon/runtime.hpp"
+#include "triage/calendar.hpp"
 
 namespace complaintd::daemon {
 
 /// Exit codes (sysexits.h), documented in docs/OPERATIONS.md.
 enum ExitCode : int {
   kExitOk = 0,
+  kExitUsage = 64,     ///< a bad command line
   kExitSoftware = 70,  ///< an internal error
   kExitTempFail = 75,  ///< a server or the database failed; work is kept and retried
   kExitConfig = 78,    ///< the configuration is invalid
@@ -19,6 +22,9 @@ enum ExitCode : int {
 
 struct RunOptions {
   bool once = false;
+  /// `tick --at`: run the deadlines due by this instant as if it were now, drain the
+  /// outbox, and exit (no mailbox is polled).
+  std::optional<triage::Instant> tick_at;
 };
 
 /// Runs the daemon (or one round) with an already loaded runtime; returns the exit code.

@@ -64,6 +64,20 @@ int cmd_run(const std::string& config_path, bool once) {
   return run_daemon(rt, RunOptions{once});
 }
 
+int cmd_tick(const std::string& config_path, const std::string& at_text) {
+  auto at = triage::parse_iso_instant(at_text);
+  if (!at) {
+    std::cerr << "--at: " << at.error().message << "\n";
+    return kExitUsage;
+  }
+  auto rt = load_or_report(config_path);
+  if (!rt) return kExitConfig;
+  init_logging(rt->config.service.log_level);
+  RunOptions options;
+  options.tick_at = *at;
+  return run_daemon(rt, options);
+}
+
 int cmd_check_config(const std::string& config_path) {
   auto rt = load_or_report(config_path);
   if (!rt) return kExitConfig;
@@ -215,6 +229,11 @@ int main(int argc, char** argv) {
   run->add_flag("--once", once, "Poll every mailbox once, send what is due, and exit");
   run->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
 
+  auto* tick = app.add_subcommand("tick", "Process the deadlines due by an instant as if it were now, send the letters, exit");
+  std::string tick_at;
+  tick->add_option("--at", tick_at, "ISO 8601 instant, e.g. 2026-12-07T09:00:00Z")->required();
+  tick->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+
   auto* check = app.add_subcommand("check-config", "Validate the configuration; print every error with its line");
   check->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
 
@@ -245,6 +264,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(config_path, once);
     if (*check) return cmd_check_config(config_path);
+    if (*tick) return cmd_tick(config_path, tick_at);
     if (*ingest) return cmd_ingest(config_path);
     if (app.got_subcommand("parse")) return cmd_parse();
     if (*cases_list) return cmd_cases_list(config_path, json);

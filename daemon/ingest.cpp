@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "daemon/case_actions.hpp"
 #include "daemon/parse_limits.hpp"
 #include "daemon/store/attachment_files.hpp"
 #include "outbound/letter.hpp"
@@ -13,23 +14,13 @@
 namespace complaintd::daemon {
 namespace {
 
-std::map<std::string, std::string> letter_fields(const Runtime& rt, const std::string& reference,
-                                                 const triage::NewCasePlan& plan) {
-  return {
-      {"reference", reference},
-      {"service_name", rt.config.service.name},
-      // Letters greet by name; "customer" when the sender gave none.
-      {"customer_name", plan.customer_name.empty() ? std::string("customer")
-                                                   : outbound::sanitize_header_text(plan.customer_name, 100)},
-      {"customer_address", plan.customer_address},
-      {"subject", outbound::sanitize_header_text(plan.subject, 200)},
-      {"stage", plan.stage},
-      {"received_date", triage::long_date(rt.zone.local_date(plan.received_at))},
-      {"respond_by_date", triage::long_date(plan.respond_by.date)},
-      {"respond_within", config::to_string(rt.config.stages.front().respond_within)},
-      {"handler", rt.config.smtp.from_name},
-      {"reply_address", rt.config.mailboxes.empty() ? rt.config.smtp.from_address : rt.config.mailboxes.front().address},
-  };
+/// The start of the complaint, for letters to staff (the whole message stays in the store).
+std::string summary_of(const std::string& text) {
+  constexpr std::size_t kMax = 4000;
+  if (text.size() <= kMax) return text;
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+  return text.substr(0, cut) + "\n[…]";
 }
 
 // Attachment bytes are written before the transaction, so a committed row always finds
@@ -61,17 +52,6 @@ const char* to_string(IngestOutcome::Kind k) {
     case IngestOutcome::Kind::kNotAnswered: return "not-answered";
   }
   return "unknown";
-}
-
-std::string new_message_id(const std::string& reference, const std::string& kind, const std::string& from_address) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char rand[17];
-  std::snprintf(rand, sizeof rand, "%016llx", static_cast<unsigned long long>(rng()));
-  std::string ref;
-  for (char c : reference) ref.push_back(std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '-');
-  const auto at = from_address.rfind('@');
-  const std::string domain = at == std::string::npos ? "complaintd.invalid" : from_address.substr(at + 1);
-  return ref + "." + kind + "." + rand + "@" + domain;
 }
 
 Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, const store::MessageLocation& location,
@@ -135,31 +115,21 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
         c.respond_by_date = triage::iso_date(plan.respond_by.date);
         c.message_row = row;
         const auto case_id = tx.insert_case(reference, c, now_iso);
+        store::CaseUpdate summary;
+        summary.summary = summary_of(msg.text);
+        tx.update_case(case_id, summary);
         tx.set_message_outcome(row, "new-case", t.reason, case_id);
         tx.insert_event(case_id, now_iso, "received",
                         "complaint received from " + plan.customer_address + " (message " +
                             (msg.message_id.empty() ? "without Message-ID" : "<" + msg.message_id + ">") + ")");
-        tx.insert_deadline(case_id, "respond", c.respond_by);
 
-        auto body = outbound::render_template("acknowledgement", rt.templates.at("acknowledgement"),
-                                              letter_fields(rt, reference, plan));
-        if (!body) return body.error();
-        outbound::Letter letter;
-        letter.from_name = rt.config.smtp.from_name;
-        letter.from_address = rt.config.smtp.from_address;
-        letter.to_name = plan.customer_name;
-        letter.to_address = plan.customer_address;
-        letter.subject = outbound::tagged_subject(reference, plan.subject);
-        letter.message_id = new_message_id(reference, "ack", rt.config.smtp.from_address);
-        letter.in_reply_to = msg.message_id;
-        letter.references = msg.references;
-        if (!msg.message_id.empty()) letter.references.push_back(msg.message_id);
-        letter.date_unix = now.time_since_epoch().count();
-        letter.body = std::move(*body);
-        tx.insert_outbox(case_id, "acknowledgement", letter.message_id, rt.config.smtp.from_address,
-                         plan.customer_address, outbound::to_mime(letter), now_iso);
-        tx.insert_event(case_id, now_iso, "letter-queued",
-                        "acknowledgement to " + plan.customer_address + "; response due " + c.respond_by_date);
+        // The procedure takes it from here: stage 1, its handler, deadlines and letters.
+        triage::CaseFacts facts;
+        facts.kind = triage::CaseKind::kComplaint;
+        facts.received_at = plan.received_at;
+        facts.stage_opened_at = plan.received_at;
+        const auto opened = triage::decide(facts, triage::Open{}, lifecycle_context(rt, now));
+        if (auto applied = apply_plan(tx, rt, case_id, opened, now); !applied) return applied.error();
         out.kind = IngestOutcome::Kind::kNewCase;
         out.reference = reference;
         return {};

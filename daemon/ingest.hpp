@@ -29,7 +29,5 @@ const char* to_string(IngestOutcome::Kind k);
 Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, const store::MessageLocation& location,
                                      const std::string& raw, triage::Instant now);
 
-/// A Message-ID for a letter: unique, stable once stored, in the sender's domain.
-std::string new_message_id(const std::string& reference, const std::string& kind, const std::string& from_address);
 
 }  // namespace complaintd::daemon

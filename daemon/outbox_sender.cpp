@@ -36,14 +36,16 @@ OutboxSender::OutboxSender(net::CurlMulti& multi, store::Store& store, const con
 boost::asio::awaitable<Result<DrainStats>> OutboxSender::drain_once() {
   DrainStats stats;
   for (;;) {
-    auto rows = store_.due_outbox(triage::iso_instant(now_utc()), 50);
+    // `tick --at` a future instant queues letters dated then; they are due as of that time.
+    const auto as_of = as_of_ ? std::max(*as_of_, now_utc()) : now_utc();
+    auto rows = store_.due_outbox(triage::iso_instant(as_of), 50);
     if (!rows) co_return rows.error();
     if (rows->empty()) break;
     for (const auto& row : *rows) {
       // A named vector: GCC 12 miscompiles a braced list inside co_await ("array used as initializer").
       const std::vector<std::string> recipients{row.rcpt};
       const auto outcome = co_await smtp_.send(row.mail_from, recipients, row.raw);
-      const auto now = now_utc();
+      const auto now = as_of_ ? std::max(*as_of_, now_utc()) : now_utc();
       if (outcome.accepted) {
         if (auto r = store_.mark_sent(row.id, triage::iso_instant(now)); !r) co_return r.error();
         ++stats.sent;

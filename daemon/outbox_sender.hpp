@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "common/result.hpp"
 #include "daemon/runtime.hpp"
@@ -34,7 +35,11 @@ class OutboxSender {
 
   [[nodiscard]] const std::string& server() const { return smtp_.server(); }
 
+  /// `tick --at`: letters queued as of `at` are due, even when `at` is in the future.
+  void send_as_of(triage::Instant at) { as_of_ = at; }
+
  private:
+  std::optional<triage::Instant> as_of_;
   store::Store& store_;
   outbound::SmtpClient smtp_;
 };

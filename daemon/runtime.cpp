@@ -1,9 +1,11 @@
 #include "daemon/runtime.hpp"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "outbound/letter.hpp"
+#include "triage/lifecycle.hpp"
 
 namespace complaintd::daemon {
 
@@ -22,8 +24,23 @@ Result<std::shared_ptr<const Runtime>> Runtime::load(const std::filesystem::path
                                               std::move(*zone),
                                               triage::ReferenceFormat(loaded.config->service.reference_format),
                                               {}});
-  for (const auto& kind : required_templates()) {
-    const auto path = rt->config.service.letters / (kind + ".mustache");
+  // Every template in the folder is loaded and checked; those the procedure can ask for
+  // must be there.
+  std::set<std::string> names;
+  const auto& folder = rt->config.service.letters;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    if (entry.path().extension() == ".mustache") names.insert(entry.path().stem().string());
+  }
+  if (ec) errors.push_back(config_path.string() + ": service.letters: cannot read " + folder.string() + ": " + ec.message());
+  for (const auto& kind : triage::letter_templates(rt->config)) {
+    if (!names.count(kind) && !ec) {
+      errors.push_back(config_path.string() + ": service.letters: the procedure needs letter template " +
+                       (folder / (kind + ".mustache")).string() + ", which does not exist");
+    }
+  }
+  for (const auto& kind : names) {
+    const auto path = folder / (kind + ".mustache");
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       errors.push_back(config_path.string() + ": service.letters: cannot read letter template " + path.string());

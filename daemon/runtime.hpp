@@ -29,10 +29,5 @@ struct Runtime {
                                                      std::vector<std::string>& errors);
 };
 
-/// The letter templates every config must provide, in service.letters.
-inline const std::vector<std::string>& required_templates() {
-  static const std::vector<std::string> kinds{"acknowledgement"};
-  return kinds;
-}
 
 }  // namespace complaintd::daemon

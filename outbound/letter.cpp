@@ -252,7 +252,8 @@ std::string to_mime(const Letter& l) {
     header("References", refs);
   }
   if (l.auto_submitted) {
-    header("Auto-Submitted", "auto-replied");
+    // RFC 3834 §5: "auto-replied" answers a message; a reminder or a referral is generated.
+    header("Auto-Submitted", l.is_reply ? "auto-replied" : "auto-generated");
     // Microsoft Exchange honours this instead of RFC 3834: no out-of-office back to us.
     header("X-Auto-Response-Suppress", "All");
   }

@@ -42,6 +42,7 @@ struct Letter {
   std::vector<std::string> references;  ///< without angle brackets
   long long date_unix = 0;
   bool auto_submitted = true;           ///< "Auto-Submitted: auto-replied" (RFC 3834 §5)
+  bool is_reply = true;                 ///< false: "auto-generated" (reminders, referrals)
   std::string body;                     ///< UTF-8 text
 };
 

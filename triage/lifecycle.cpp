@@ -333,6 +333,23 @@ std::optional<CaseState> case_state_from(std::string_view s) {
   return std::nullopt;
 }
 
+std::vector<std::string> letter_templates(const config::Config& cfg) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& name) {
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  };
+  for (const auto& s : cfg.stages) {
+    add(s.letter("acknowledgement"));
+    if (!cfg.roles.empty()) add(s.letter("referral"));
+    if (s.reminders) add(s.letter("reminder"));
+    if (!s.escalation.empty()) add(s.letter("escalation"));
+    if (s.holding_letter) add(s.letter("holding"));
+    if (s.extension) add(s.letter("extension"));
+  }
+  if (cfg.procedure.survey) add("survey");
+  return out;
+}
+
 std::optional<config::Person> choose_handler(const config::Config& cfg, int stage, const CaseFacts& c) {
   const auto& s = cfg.stages.at(static_cast<std::size_t>(stage));
   auto excluded = [&](const config::Person& p) {

@@ -136,6 +136,10 @@ struct Context {
 
 Plan decide(const CaseFacts& c, const Event& e, const Context& ctx);
 
+/// Every letter template the procedure in `cfg` can ask for, so that check-config finds a
+/// missing one at start-up rather than when the first reminder falls due.
+std::vector<std::string> letter_templates(const config::Config& cfg);
+
 /// The handler of stage `stage` for a case: the routed manager or the stage's role, never
 /// an earlier stage's handler where the stage says so; the coordinator when nobody fits.
 std::optional<config::Person> choose_handler(const config::Config& cfg, int stage, const CaseFacts& c);

@@ -104,9 +104,33 @@ CREATE INDEX attachments_message ON attachments(message_row);
 CREATE INDEX attachments_sha256 ON attachments(sha256);
 )sql";
 
+// Version 3: the procedure's state on each case (stage, handler, deadlines as first set and
+// as extended), and deadlines that know their stage and step.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE cases ADD COLUMN stage_index      INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN complex          INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN serious          INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN handler_name     TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN handler_address  TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN past_handlers    TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN stage_opened_at  TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN stage_due        TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN stage_due_date   TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN expected_by_date TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN responded_at     TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN closed_at        TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN summary          TEXT NOT NULL DEFAULT '';
+UPDATE cases SET stage_opened_at = received_at, stage_due = respond_by, stage_due_date = respond_by_date;
+ALTER TABLE deadlines ADD COLUMN stage_index INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deadlines ADD COLUMN ordinal     INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deadlines ADD COLUMN outcome     TEXT NOT NULL DEFAULT '';
+CREATE INDEX deadlines_case ON deadlines(case_id) WHERE done_at IS NULL;
+)sql";
+
 constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
     kSchemaV1,
     kSchemaV2,
+    kSchemaV3,
 };
 
 OutboxRow read_outbox(const Statement& s) {
@@ -131,12 +155,55 @@ OutboxRow read_outbox(const Statement& s) {
   "sent_at"
 
 CaseRow read_case(const Statement& s) {
-  return CaseRow{s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4),  s.text(5), s.text(6),
-                 s.text(7),    s.text(8), s.text(9), s.text(10), s.text(11)};
+  CaseRow r;
+  r.id = s.integer(0);
+  r.reference = s.text(1);
+  r.kind = s.text(2);
+  r.state = s.text(3);
+  r.stage = s.text(4);
+  r.customer_address = s.text(5);
+  r.customer_name = s.text(6);
+  r.subject = s.text(7);
+  r.received_at = s.text(8);
+  r.respond_by = s.text(9);
+  r.respond_by_date = s.text(10);
+  r.created_at = s.text(11);
+  r.stage_index = static_cast<int>(s.integer(12));
+  r.complex = s.integer(13) != 0;
+  r.serious = s.integer(14) != 0;
+  r.handler_name = s.text(15);
+  r.handler_address = s.text(16);
+  r.past_handlers = s.text(17);
+  r.stage_opened_at = s.text(18);
+  r.stage_due = s.text(19);
+  r.stage_due_date = s.text(20);
+  r.expected_by_date = s.text(21);
+  r.responded_at = s.text(22);
+  r.closed_at = s.text(23);
+  r.summary = s.text(24);
+  r.origin_message_id = s.is_null(25) ? std::string() : s.text(25);
+  return r;
 }
 #define CASE_COLUMNS \
-  "id, reference, kind, state, stage, customer_address, customer_name, subject, received_at, respond_by, " \
-  "respond_by_date, created_at"
+  "c.id, c.reference, c.kind, c.state, c.stage, c.customer_address, c.customer_name, c.subject, c.received_at, " \
+  "c.respond_by, c.respond_by_date, c.created_at, c.stage_index, c.complex, c.serious, c.handler_name, "           \
+  "c.handler_address, c.past_handlers, c.stage_opened_at, c.stage_due, c.stage_due_date, c.expected_by_date, "     \
+  "c.responded_at, c.closed_at, c.summary, (SELECT m.message_id FROM messages m WHERE m.id = c.opened_by)"
+#define CASES_FROM " FROM cases c "
+
+DeadlineRow read_deadline(const Statement& s) {
+  DeadlineRow d;
+  d.id = s.integer(0);
+  d.case_id = s.integer(1);
+  d.kind = s.text(2);
+  d.stage_index = static_cast<int>(s.integer(3));
+  d.ordinal = static_cast<int>(s.integer(4));
+  d.due_at = s.text(5);
+  d.done_at = s.is_null(6) ? std::string() : s.text(6);
+  d.outcome = s.text(7);
+  return d;
+}
+#define DEADLINE_COLUMNS "id, case_id, kind, stage_index, ordinal, due_at, done_at, outcome"
 
 }  // namespace
 
@@ -241,10 +308,88 @@ std::int64_t Tx::insert_case(const std::string& reference, const NewCase& c, con
 }
 
 std::optional<CaseRow> Tx::find_case(const std::string& reference) {
-  auto s = c_.prepare("SELECT " CASE_COLUMNS " FROM cases WHERE reference = ?");
+  auto s = c_.prepare("SELECT " CASE_COLUMNS CASES_FROM "WHERE c.reference = ?");
   s.bind(1, reference);
   if (!s.step()) return std::nullopt;
   return read_case(s);
+}
+
+std::optional<CaseRow> Tx::case_by_id(std::int64_t id) {
+  auto s = c_.prepare("SELECT " CASE_COLUMNS CASES_FROM "WHERE c.id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_case(s);
+}
+
+void Tx::update_case(std::int64_t id, const CaseUpdate& u) {
+  // One fixed statement (statements are cached by their text): an unset field binds NULL
+  // and keeps the column's value.
+  auto s = c_.prepare(
+      "UPDATE cases SET state = COALESCE(?1, state), stage = COALESCE(?2, stage), "
+      "stage_index = COALESCE(?3, stage_index), complex = COALESCE(?4, complex), serious = COALESCE(?5, serious), "
+      "handler_name = COALESCE(?6, handler_name), handler_address = COALESCE(?7, handler_address), "
+      "past_handlers = COALESCE(?8, past_handlers), stage_opened_at = COALESCE(?9, stage_opened_at), "
+      "stage_due = COALESCE(?10, stage_due), stage_due_date = COALESCE(?11, stage_due_date), "
+      "respond_by = COALESCE(?12, respond_by), respond_by_date = COALESCE(?13, respond_by_date), "
+      "expected_by_date = COALESCE(?14, expected_by_date), responded_at = COALESCE(?15, responded_at), "
+      "closed_at = COALESCE(?16, closed_at), summary = COALESCE(?17, summary) WHERE id = ?18");
+  auto number = [&](int i, std::optional<std::int64_t> v) {
+    if (v) s.bind(i, *v);
+    else s.bind_null(i);
+  };
+  s.bind_optional(1, u.state).bind_optional(2, u.stage_name);
+  number(3, u.stage_index ? std::optional<std::int64_t>(*u.stage_index) : std::nullopt);
+  number(4, u.complex ? std::optional<std::int64_t>(*u.complex ? 1 : 0) : std::nullopt);
+  number(5, u.serious ? std::optional<std::int64_t>(*u.serious ? 1 : 0) : std::nullopt);
+  s.bind_optional(6, u.handler_name)
+      .bind_optional(7, u.handler_address)
+      .bind_optional(8, u.past_handlers)
+      .bind_optional(9, u.stage_opened_at)
+      .bind_optional(10, u.stage_due)
+      .bind_optional(11, u.stage_due_date)
+      .bind_optional(12, u.respond_by)
+      .bind_optional(13, u.respond_by_date)
+      .bind_optional(14, u.expected_by_date)
+      .bind_optional(15, u.responded_at)
+      .bind_optional(16, u.closed_at)
+      .bind_optional(17, u.summary)
+      .bind(18, id)
+      .run();
+}
+
+void Tx::cancel_open_deadlines(std::int64_t case_id, const std::string& now) {
+  c_.prepare("UPDATE deadlines SET done_at = ?, outcome = 'cancelled' WHERE case_id = ? AND done_at IS NULL")
+      .bind(1, now)
+      .bind(2, case_id)
+      .run();
+}
+
+std::vector<DeadlineRow> Tx::due_deadlines(const std::string& now, int limit) {
+  std::vector<DeadlineRow> rows;
+  auto s = c_.prepare("SELECT " DEADLINE_COLUMNS
+                      " FROM deadlines WHERE done_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?");
+  s.bind(1, now).bind(2, limit);
+  while (s.step()) rows.push_back(read_deadline(s));
+  return rows;
+}
+
+bool Tx::later_deadline_due(const DeadlineRow& d, const std::string& now) {
+  auto s = c_.prepare(
+      "SELECT 1 FROM deadlines WHERE case_id = ? AND kind = ? AND stage_index = ? AND done_at IS NULL "
+      "AND id != ? AND due_at <= ? AND (due_at > ? OR (due_at = ? AND ordinal > ?)) LIMIT 1");
+  s.bind(1, d.case_id).bind(2, d.kind).bind(3, d.stage_index).bind(4, d.id).bind(5, now).bind(6, d.due_at)
+      .bind(7, d.due_at).bind(8, d.ordinal);
+  return s.step();
+}
+
+bool Tx::finish_deadline(std::int64_t id, const std::string& now, const std::string& outcome) {
+  // "done_at IS NULL": a deadline acts once, even if two processes race for it.
+  c_.prepare("UPDATE deadlines SET done_at = ?, outcome = ? WHERE id = ? AND done_at IS NULL")
+      .bind(1, now)
+      .bind(2, outcome)
+      .bind(3, id)
+      .run();
+  return c_.changes() > 0;
 }
 
 void Tx::insert_event(std::int64_t case_id, const std::string& at, const std::string& kind, const std::string& detail) {
@@ -256,11 +401,14 @@ void Tx::insert_event(std::int64_t case_id, const std::string& at, const std::st
       .run();
 }
 
-void Tx::insert_deadline(std::int64_t case_id, const std::string& kind, const std::string& due_at) {
-  c_.prepare("INSERT INTO deadlines(case_id, kind, due_at) VALUES(?, ?, ?)")
+void Tx::insert_deadline(std::int64_t case_id, const std::string& kind, int stage_index, int ordinal,
+                         const std::string& due_at) {
+  c_.prepare("INSERT INTO deadlines(case_id, kind, stage_index, ordinal, due_at) VALUES(?, ?, ?, ?, ?)")
       .bind(1, case_id)
       .bind(2, kind)
-      .bind(3, due_at)
+      .bind(3, stage_index)
+      .bind(4, ordinal)
+      .bind(5, due_at)
       .run();
 }
 
@@ -314,6 +462,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   } catch (const StoreError& e) {
     return Error{e.what()};
   }
+}
+
+const char* Store::migration(int version) {
+  return kMigrations.at(static_cast<std::size_t>(version - 1));
 }
 
 void Store::migrate() {
@@ -450,7 +602,7 @@ Result<std::vector<OutboxRow>> Store::list_outbox(const std::string& status) {
 Result<std::vector<CaseRow>> Store::list_cases() {
   return guarded("database", [&] {
     std::vector<CaseRow> rows;
-    auto s = c_->prepare("SELECT " CASE_COLUMNS " FROM cases ORDER BY id");
+    auto s = c_->prepare("SELECT " CASE_COLUMNS CASES_FROM "ORDER BY c.id");
     while (s.step()) rows.push_back(read_case(s));
     return rows;
   });
@@ -484,6 +636,24 @@ Result<std::vector<AttachmentRow>> Store::message_attachments(std::int64_t messa
       rows.push_back(AttachmentRow{s.integer(0), s.integer(1), s.text(2), s.text(3),
                                    static_cast<std::uint64_t>(s.integer(4)), s.text(5), s.integer(6) != 0});
     }
+    return rows;
+  });
+}
+
+Result<std::optional<std::string>> Store::next_deadline() {
+  return guarded("database", [&]() -> std::optional<std::string> {
+    auto s = c_->prepare("SELECT MIN(due_at) FROM deadlines WHERE done_at IS NULL");
+    if (s.step() && !s.is_null(0)) return s.text(0);
+    return std::nullopt;
+  });
+}
+
+Result<std::vector<DeadlineRow>> Store::case_deadlines(std::int64_t case_id) {
+  return guarded("database", [&] {
+    std::vector<DeadlineRow> rows;
+    auto s = c_->prepare("SELECT " DEADLINE_COLUMNS " FROM deadlines WHERE case_id = ? ORDER BY due_at, id");
+    s.bind(1, case_id);
+    while (s.step()) rows.push_back(read_deadline(s));
     return rows;
   });
 }

@@ -69,6 +69,34 @@ struct CaseRow {
   std::int64_t id = 0;
   std::string reference, kind, state, stage, customer_address, customer_name, subject, received_at, respond_by,
       respond_by_date, created_at;
+  int stage_index = 0;
+  bool complex = false;
+  bool serious = false;
+  std::string handler_name, handler_address;
+  std::string past_handlers;  ///< earlier stages' handler addresses, one per line
+  std::string stage_opened_at, stage_due, stage_due_date, expected_by_date, responded_at, closed_at;
+  std::string summary;            ///< the start of the customer's first message, for letters to staff
+  std::string origin_message_id;  ///< the Message-ID of the message that opened the case
+};
+
+/// Changes to a case; unset fields stay as they are.
+struct CaseUpdate {
+  std::optional<std::string> state, stage_name;
+  std::optional<int> stage_index;
+  std::optional<bool> complex, serious;
+  std::optional<std::string> handler_name, handler_address, past_handlers, stage_opened_at, stage_due,
+      stage_due_date, respond_by, respond_by_date, expected_by_date, responded_at, closed_at, summary;
+};
+
+struct DeadlineRow {
+  std::int64_t id = 0;
+  std::int64_t case_id = 0;
+  std::string kind;
+  int stage_index = 0;
+  int ordinal = 0;
+  std::string due_at;
+  std::string done_at;  ///< empty while open
+  std::string outcome;  ///< "sent", "skipped", "cancelled", …
 };
 
 /// An attachment of a stored message; its bytes are in AttachmentFiles under `sha256`.
@@ -114,7 +142,18 @@ class Tx {
   std::int64_t insert_case(const std::string& reference, const NewCase& c, const std::string& now);
   std::optional<CaseRow> find_case(const std::string& reference);
   void insert_event(std::int64_t case_id, const std::string& at, const std::string& kind, const std::string& detail);
-  void insert_deadline(std::int64_t case_id, const std::string& kind, const std::string& due_at);
+  std::optional<CaseRow> case_by_id(std::int64_t id);
+  void update_case(std::int64_t id, const CaseUpdate& update);
+
+  void insert_deadline(std::int64_t case_id, const std::string& kind, int stage_index, int ordinal,
+                       const std::string& due_at);
+  void cancel_open_deadlines(std::int64_t case_id, const std::string& now);
+  /// Open deadlines due by `now`, earliest first.
+  std::vector<DeadlineRow> due_deadlines(const std::string& now, int limit);
+  /// True when a later deadline of the same case, kind and stage is also due by `now`.
+  bool later_deadline_due(const DeadlineRow& d, const std::string& now);
+  /// Marks a deadline done; false when it was done already.
+  bool finish_deadline(std::int64_t id, const std::string& now, const std::string& outcome);
   /// Records an attachment of the message `message_row`. Its bytes must already be in
   /// AttachmentFiles (written before the commit, so a committed row always has its file).
   std::int64_t insert_attachment(std::int64_t message_row, const NewAttachment& a);
@@ -153,9 +192,14 @@ class Store {
   Result<std::optional<CaseRow>> find_case(const std::string& reference);
   Result<std::vector<EventRow>> case_events(std::int64_t case_id);
   Result<std::vector<OutboxRow>> case_letters(std::int64_t case_id);
+  Result<std::vector<DeadlineRow>> case_deadlines(std::int64_t case_id);
+  /// The earliest open deadline, if any: where the scheduler's timer is armed.
+  Result<std::optional<std::string>> next_deadline();
   Result<std::vector<AttachmentRow>> message_attachments(std::int64_t message_row);
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
+  /// The SQL that brings the schema from `version - 1` to `version` (1 … kSchemaVersion).
+  static const char* migration(int version);
 
  private:
   explicit Store(std::unique_ptr<Connection> c) : c_(std::move(c)) {}

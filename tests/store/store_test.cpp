@@ -122,7 +122,7 @@ TEST_P(StoreContract, CaseWithEventsAndOutbox) {
     case_id = tx.insert_case("CMP-2026-000001", c, "2026-11-23T10:00:00Z");
     tx.set_message_outcome(row, "new-case", "a person wrote", case_id);
     tx.insert_event(case_id, "2026-11-23T10:00:00Z", "received", "from alice");
-    tx.insert_deadline(case_id, "respond", c.respond_by);
+    tx.insert_deadline(case_id, "respond", 0, 0, c.respond_by);
     tx.insert_outbox(case_id, "acknowledgement", "ack1@example.test", "complaints@example.test",
                      "alice@example.test", "raw", "2026-11-23T10:00:00Z");
     return {};
@@ -255,23 +255,35 @@ TEST(Store, ReopeningKeepsDataAndSchema) {
   fs::remove_all(dir);
 }
 
-TEST(Store, VersionOneDatabaseIsMigratedToTwo) {
+TEST(Store, VersionOneDatabaseIsMigratedToTheCurrentSchema) {
   const auto dir = fs::temp_directory_path() / ("complaintd-store-v1-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const auto path = (dir / "c.db").string();
   {
-    ASSERT_TRUE(Store::open(path));
-    // Turn it back into what complaintd 0.1 left behind: schema version 1, no attachments.
+    // What complaintd 0.1 left behind: schema version 1 with a case in it.
     Connection c(path);
-    c.exec("DROP TABLE attachments; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    c.exec(Store::migration(1));
+    c.exec("INSERT INTO meta(key, value) VALUES('schema_version', '1')");
+    c.exec(
+        "INSERT INTO cases(reference, kind, state, stage, customer_address, customer_name, subject, received_at, "
+        "acknowledge_by, respond_by, respond_by_date, created_at) VALUES('CMP-2026-000001', 'complaint', 'open', "
+        "'Stage 1', 'alice@example.test', 'Alice', 'Bins', '2026-11-23T10:00:00Z', '2026-11-23T10:00:00Z', "
+        "'2026-12-22T00:00:00Z', '2026-12-21', '2026-11-23T10:00:00Z')");
   }
   {
     auto s = Store::open(path);
     ASSERT_TRUE(s) << s.error().message;
-    EXPECT_TRUE((*s)->message_attachments(1));  // the table is back
-    Connection c(path);
-    auto v = c.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+    EXPECT_TRUE((*s)->message_attachments(1));  // version 2's table
+    auto c = (*s)->find_case("CMP-2026-000001");
+    ASSERT_TRUE(c && *c);
+    // Version 3 derives the stage's start and first deadline from what version 1 knew.
+    EXPECT_EQ((*c)->stage_opened_at, "2026-11-23T10:00:00Z");
+    EXPECT_EQ((*c)->stage_due, "2026-12-22T00:00:00Z");
+    EXPECT_EQ((*c)->stage_due_date, "2026-12-21");
+    EXPECT_EQ((*c)->stage_index, 0);
+    Connection conn(path);
+    auto v = conn.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
     ASSERT_TRUE(v.step());
     EXPECT_EQ(v.text(0), std::to_string(Store::kSchemaVersion));
   }
