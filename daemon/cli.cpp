@@ -146,15 +146,17 @@ int cmd_cases_list(const std::string& config_path, bool json) {
                 << ", \"kind\": " << json_string(c.kind) << ", \"state\": " << json_string(c.state)
                 << ", \"stage\": " << json_string(c.stage) << ", \"customer\": " << json_string(c.customer_address)
                 << ", \"subject\": " << json_string(c.subject) << ", \"received_at\": " << json_string(c.received_at)
-                << ", \"respond_by\": " << json_string(c.respond_by_date) << "}";
+                << ", \"respond_by\": " << json_string(c.respond_by_date)
+                << ", \"handler\": " << json_string(c.handler_address) << "}";
     }
     std::cout << "]\n";
     return kExitOk;
   }
-  std::printf("%-18s %-20s %-10s %-8s %-28s %s\n", "REFERENCE", "RECEIVED", "RESPOND BY", "STATE", "CUSTOMER", "SUBJECT");
+  std::printf("%-18s %-20s %-10s %-9s %-8s %-28s %s\n", "REFERENCE", "RECEIVED", "RESPOND BY", "STATE", "STAGE",
+              "CUSTOMER", "SUBJECT");
   for (const auto& c : *cases) {
-    std::printf("%-18s %-20s %-10s %-8s %-28s %s\n", c.reference.c_str(), c.received_at.c_str(),
-                c.respond_by_date.c_str(), c.state.c_str(), c.customer_address.c_str(),
+    std::printf("%-18s %-20s %-10s %-9s %-8s %-28s %s\n", c.reference.c_str(), c.received_at.c_str(),
+                c.respond_by_date.c_str(), c.state.c_str(), c.stage.c_str(), c.customer_address.c_str(),
                 outbound::sanitize_header_text(c.subject, 60).c_str());
   }
   std::printf("%zu case(s)\n", cases->size());
@@ -179,7 +181,21 @@ int cmd_cases_show(const std::string& config_path, const std::string& reference)
             << ">\n"
             << "  Subject:    " << outbound::sanitize_header_text(c.subject, 200) << "\n"
             << "  Received:   " << c.received_at << "\n"
-            << "  Respond by: " << c.respond_by_date << " (deadline " << c.respond_by << ")\n\nTimeline:\n";
+            << "  Respond by: " << c.respond_by_date << " (deadline " << c.respond_by << ")\n";
+  if (!c.handler_address.empty())
+    std::cout << "  Handler:    " << (c.handler_name.empty() ? "" : c.handler_name + " ") << "<" << c.handler_address
+              << ">\n";
+  if (!c.expected_by_date.empty()) std::cout << "  Customer told to expect a response by " << c.expected_by_date << "\n";
+  if (!c.closed_at.empty()) std::cout << "  Closed:     " << c.closed_at << "\n";
+  if (auto deadlines = store->case_deadlines(c.id); deadlines && !deadlines->empty()) {
+    std::cout << "\nDeadlines:\n";
+    for (const auto& d : *deadlines) {
+      std::cout << "  " << d.due_at << "  " << d.kind;
+      if (d.kind == "remind" || d.kind == "escalate") std::cout << " " << d.ordinal + 1;
+      std::cout << "  " << (d.done_at.empty() ? "open" : d.outcome + " " + d.done_at) << "\n";
+    }
+  }
+  std::cout << "\nTimeline:\n";
   auto events = store->case_events(c.id);
   if (events) {
     for (const auto& e : *events) std::cout << "  " << e.at << "  " << e.kind << ": " << e.detail << "\n";
