@@ -1,7 +1,6 @@
 // libFuzzer target for parser::parse: any bytes must yield a message, never a crash, a hang,
-// an exception or unbounded memory. Seed it with tests/fixtures/parser/ and the corpus.
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. fuzz/parse_fuzz.cpp \
-//     parser/*.cpp -licuuc -licui18n -licudata -lgumbo -o parse_fuzz
+// an exception or unbounded memory. Built and run by scripts/fuzz.sh (fuzz/CMakeLists.txt),
+// seeded with tests/fixtures/parser/.
 
 #include <cstddef>
 #include <cstdint>
@@ -18,15 +17,41 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_parts = 64;
   const auto message = complaintd::parser::parse(
       std::string_view(reinterpret_cast<const char*>(data), size), limits);
-  // parse() promises UTF-8 everywhere, and LF line endings in the text.
+  // parse() promises UTF-8 everywhere, LF line endings in the text, and consistent fields.
   using complaintd::parser::is_valid_utf8;
+  const auto utf8 = [](const std::string& s) {
+    if (!is_valid_utf8(s)) __builtin_trap();
+  };
+  const auto address = [&](const complaintd::parser::Address& a) {
+    utf8(a.name);
+    utf8(a.address);
+  };
   if (message.text.find('\r') != std::string::npos) __builtin_trap();
-  if (!is_valid_utf8(message.text) || !is_valid_utf8(message.subject)) __builtin_trap();
-  if (message.from && (!is_valid_utf8(message.from->name) || !is_valid_utf8(message.from->address))) {
-    __builtin_trap();
+  for (const auto* s : {&message.text, &message.reply_text, &message.subject, &message.message_id, &message.date,
+                        &message.in_reply_to, &message.machine.reason, &message.needs_person_reason}) {
+    utf8(*s);
   }
+  if (message.from) address(*message.from);
+  if (message.sender) address(*message.sender);
+  for (const auto* list : {&message.to, &message.cc, &message.reply_to}) {
+    for (const auto& a : *list) address(a);
+  }
+  for (const auto& [name, value] : message.headers) {
+    utf8(name);
+    utf8(value);
+  }
+  for (const auto& d : message.defects) utf8(d);
   for (const auto& a : message.attachments) {
-    if (!is_valid_utf8(a.filename)) __builtin_trap();
+    utf8(a.filename);
+    utf8(a.content_id);
+    utf8(a.container);
+    if (a.size != a.content.size() || a.sha256.size() != 64) __builtin_trap();
   }
+  for (const auto& m : message.attached_messages) {
+    utf8(m.subject);
+    utf8(m.text);
+    if (m.depth == 0 || m.depth > limits.max_depth + 1) __builtin_trap();
+  }
+  if (message.machine.is_machine == message.machine.reason.empty()) __builtin_trap();
   return 0;
 }

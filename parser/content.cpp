@@ -236,14 +236,14 @@ std::vector<Attachment> tnef_files(const Attachment& tnef, std::size_t max_files
 std::string content_id(const Entity& e, Defects& defects) {
   const HeaderField* f = e.headers.find("Content-ID");
   if (f == nullptr) return {};
-  auto ids = parse_msg_ids(f->value);
+  // 8-bit bytes in an identifier are damage, but the rest of it still matches the cid:
+  // reference in the HTML; read them like other raw header bytes.
+  bool guessed = false;
+  const std::string value = guess_to_utf8(f->value, &guessed);
+  if (guessed) defects.add("Content-ID is not UTF-8; read as windows-1252");
+  auto ids = parse_msg_ids(value);
   if (!ids.empty()) return ids.front();
-  std::string raw(trim(f->value));
-  if (!is_valid_utf8(raw)) {
-    defects.add("Content-ID is not UTF-8; left out");
-    return {};
-  }
-  return raw;
+  return std::string(trim(value));
 }
 
 // RFC 2183 inline, or (without a disposition) a part HTML refers to by Content-ID inside

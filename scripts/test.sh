@@ -23,3 +23,6 @@ export COMPLAINTD_REQUIRE_MAIL_SERVERS=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 600 "$@"
+
+# libFuzzer targets for the parser and the config loader, briefly (clang, own build dir).
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} scripts/fuzz.sh

@@ -4,28 +4,14 @@
 #include <fstream>
 
 #include "config/config.hpp"
+#include "tests/config/minimal_config.hpp"
 
 namespace complaintd::config {
 namespace {
 
 namespace fs = std::filesystem;
 
-const char* kMinimal = R"(
-[service]
-name = "Test Council"
-database = "state/complaintd.db"
-
-[[mailbox]]
-name = "complaints"
-url = "imap://127.0.0.1:10143"
-username = "complaints@example.test"
-password = "secret"
-address = "complaints@example.test"
-
-[smtp]
-url = "smtp://127.0.0.1:10125"
-from = "complaints@example.test"
-)";
+using testing::kMinimal;
 
 LoadResult parse(const std::string& text) { return parse_config(text, "/etc/complaintd/test.toml"); }
 

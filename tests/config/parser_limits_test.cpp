@@ -6,26 +6,12 @@
 
 #include "config/config.hpp"
 #include "config/parser_limits.hpp"
+#include "tests/config/minimal_config.hpp"
 
 namespace complaintd::config {
 namespace {
 
-const char* kBase = R"(
-[service]
-name = "Test Council"
-database = "state/complaintd.db"
-
-[[mailbox]]
-name = "complaints"
-url = "imap://127.0.0.1:10143"
-username = "complaints@example.test"
-password = "secret"
-address = "complaints@example.test"
-
-[smtp]
-url = "smtp://127.0.0.1:10125"
-from = "complaints@example.test"
-)";
+const char* const kBase = testing::kMinimal;
 
 LoadResult parse_with(const std::string& extra) {
   return parse_config(std::string(kBase) + extra, "/etc/complaintd/test.toml");

@@ -61,6 +61,17 @@ TEST(Attachments, DispositionInlineIsInlineAndAttachmentIsNot) {
   EXPECT_EQ(m.text, "hello");
 }
 
+TEST(Attachments, EightBitContentIdBecomesUtf8) {
+  // Found by parse_fuzz (tests/fixtures/parser/fuzz/content_id_8bit.eml).
+  const std::string raw =
+      "From: a@example.test\nContent-Type: multipart/related; boundary=R\n\n--R\nContent-Type: text/plain\n\nx\n"
+      "--R\nContent-Type: image/png\nContent-ID: <photo@ex\xe9mple.test>\n\nPNG\n--R--\n";
+  const InboundMessage m = parse(raw);
+  ASSERT_EQ(m.attachments.size(), 1u);
+  EXPECT_EQ(m.attachments[0].content_id, "photo@ex\xc3\xa9mple.test");
+  EXPECT_TRUE(has_defect(m.defects, "Content-ID is not UTF-8")) << join(m.defects);
+}
+
 TEST(AttachedMessages, ForwardedInlineAndAttachedAreSummarised) {
   const InboundMessage m = parse(fixture("forwarded.eml"));
   ASSERT_EQ(m.attached_messages.size(), 2u);

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include "parser/parse.hpp"
+#include "parser/text_util.hpp"
 #include "tests/parser/test_support.hpp"
 
 namespace complaintd::parser {
@@ -162,6 +164,29 @@ TEST(Limits, TruncatedInputNeverThrows) {
   for (std::size_t n = 0; n <= raw.size(); ++n) {
     EXPECT_NO_THROW((void)parse(std::string_view(raw).substr(0, n))) << n;
   }
+}
+
+TEST(FuzzRegressions, EveryEarlierCrashParses) {
+  // tests/fixtures/parser/fuzz/: inputs the fuzzer once broke us with (README.md there).
+  const auto dir = std::filesystem::path(COMPLAINTD_FIXTURES) / "parser" / "fuzz";
+  std::size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename() == "README.md") continue;
+    SCOPED_TRACE(entry.path().filename().string());
+    const std::string raw = testing::read_file(entry.path());
+    ParseLimits small;  // the fuzzer's limits, then the defaults
+    small.max_message_bytes = 1u << 20;
+    small.max_depth = 16;
+    small.max_parts = 64;
+    for (const auto& limits : {small, ParseLimits{}}) {
+      InboundMessage m;
+      ASSERT_NO_THROW(m = parse(raw, limits));
+      EXPECT_TRUE(is_valid_utf8(m.text));
+      EXPECT_EQ(m.text.find('\r'), std::string::npos);
+    }
+    ++count;
+  }
+  RecordProperty("regressions", static_cast<int>(count));
 }
 
 }  // namespace
