@@ -21,7 +21,8 @@ Result<void> process(store::Tx& tx, const Runtime& rt, const store::DeadlineRow&
     return {};
   }
   const auto due = triage::parse_iso_instant(d.due_at);
-  triage::DeadlineDue event{{d.kind, d.ordinal, due ? *due : now}, d.stage_index, tx.later_deadline_due(d, now_iso)};
+  const bool superseded = d.kind == triage::deadline::kRemind && tx.later_deadline_due(d, now_iso);
+  triage::DeadlineDue event{{d.kind, d.ordinal, due ? *due : now}, d.stage_index, superseded};
   if (static_cast<std::size_t>(c->stage_index) >= rt.config.stages.size()) {
     // The config lost a stage this case is at: a person must look (logged, kept open).
     tx.insert_event(c->id, now_iso, "deadline-failed",

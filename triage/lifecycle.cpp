@@ -38,6 +38,10 @@ struct Decider {
 
   void letter(const std::string& event, const std::string& template_name, Recipient to,
               std::map<std::string, std::string> fields = {}) {
+    // The same template may go to the customer and to staff (a withdrawal, a reminder and
+    // its copy): these say which one is reading, so the letter can address them properly.
+    fields["to_customer"] = to.customer ? "yes" : "";
+    fields["recipient_name"] = to.customer ? "" : (to.person.name.empty() ? to.person.address : to.person.name);
     plan.letters.push_back(LetterSpec{event, template_name, std::move(to), std::move(fields)});
   }
   void to_customer(const StageConfig& s, const std::string& event, std::map<std::string, std::string> fields = {}) {
@@ -154,7 +158,9 @@ struct Decider {
     if (c.state != CaseState::kOpen || d.stage != c.stage) return plan;
     const auto& s = stage(c.stage);
     auto fields = stage_fields(c.stage, c.respond_by, c.handler);
-    if (d.superseded) {
+    // Only a reminder can be overtaken by the next one: each escalation step goes to
+    // someone else, and the holding letter and the deadline happen once.
+    if (d.superseded && k == deadline::kRemind) {
       log(k + "-skipped", k + " " + std::to_string(d.deadline.ordinal + 1) +
                               " not sent: a later one is also due (caught up after downtime)");
       return plan;

@@ -73,7 +73,9 @@ struct LetterSpec {
   std::string event;     ///< "acknowledgement", "referral", "reminder", …
   std::string template_name;
   Recipient to;
-  std::map<std::string, std::string> fields;  ///< event-specific fields (dates, counts)
+  /// Event-specific fields (dates, counts), and on every letter `to_customer` ("yes" for
+  /// the customer, empty for staff) and `recipient_name` (the staff member's name).
+  std::map<std::string, std::string> fields;
 };
 
 struct Plan {
@@ -101,8 +103,9 @@ struct Plan {
 /// A new case. `kind`, `complex`, `serious`, `routed_manager` and `received_at` come in
 /// the facts; the plan fills the rest.
 struct Open {};
-/// A deadline row fell due. `superseded`: a later deadline of the same kind and case is
-/// due too (caught up after downtime), so this one is logged, not sent.
+/// A deadline row fell due. `superseded`: a later reminder of the same case and stage is
+/// due too (caught up after downtime), so this reminder is logged, not sent. Ignored for
+/// other kinds: every escalation step goes to someone else.
 struct DeadlineDue {
   DeadlineSpec deadline;
   int stage = 0;  ///< the stage the deadline was set for

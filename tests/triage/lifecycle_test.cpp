@@ -240,6 +240,9 @@ TEST_F(Lifecycle, StaleOrSupersededDeadlinesSendNothing) {
   EXPECT_TRUE(p.letters.empty());
   ASSERT_EQ(p.events.size(), 1u);
   EXPECT_EQ(p.events[0].first, "remind-skipped");
+  // Escalation steps are never superseded: each goes to someone else.
+  p = run(c, DeadlineDue{{deadline::kEscalate, 0, c.respond_by.at}, 0, true}, at("2026-12-09T00:00:00Z"));
+  EXPECT_EQ(letters(p), (std::vector<std::string>{"escalation->ann@example.test"}));
   // A reminder for a stage the case has left.
   p = run(c, DeadlineDue{{deadline::kRemind, 0, at("2026-11-24T00:00:00Z")}, 1, false}, at("2026-11-24T00:00:00Z"));
   EXPECT_TRUE(p.letters.empty() && p.events.empty());
@@ -378,6 +381,11 @@ TEST_F(Lifecycle, WithdrawalEndsTheCaseUnlessItIsSerious) {
   EXPECT_FALSE(p.cancel_open_deadlines);
   EXPECT_EQ(letters(p), (std::vector<std::string>{"withdrawn->customer", "withdrawn->team@example.test"}));
   EXPECT_EQ(p.letters[0].fields.at("continues"), "yes");
+  // One template, two readers: the letter knows which one it is written for.
+  EXPECT_EQ(p.letters[0].fields.at("to_customer"), "yes");
+  EXPECT_EQ(p.letters[0].fields.at("recipient_name"), "");
+  EXPECT_EQ(p.letters[1].fields.at("to_customer"), "");
+  EXPECT_EQ(p.letters[1].fields.at("recipient_name"), "Complaints Team");
   c.state = CaseState::kWithdrawn;
   EXPECT_TRUE(run(c, Withdraw{}, at("2026-11-05T10:00:00Z")).refused);
 }
