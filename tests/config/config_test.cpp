@@ -79,6 +79,9 @@ struct BadCase {
   const char* message_part;
 };
 
+// ctest lists each case by name; without this gtest prints the struct's bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.key; }
+
 class ConfigErrors : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(ConfigErrors, NameTheKeyAndLine) {

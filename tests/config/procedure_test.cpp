@@ -141,6 +141,9 @@ struct BadCase {
   const char* message;
 };
 
+// ctest lists each case by name; without this gtest prints the struct's bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.key; }
+
 class ProcedureErrors : public testing::TestWithParam<BadCase> {};
 
 TEST_P(ProcedureErrors, NamesKeyLineAndReason) {
