@@ -61,7 +61,9 @@ int cmd_run(const std::string& config_path, bool once) {
   auto rt = load_or_report(config_path);
   if (!rt) return kExitConfig;
   init_logging(rt->config.service.log_level);
-  return run_daemon(rt, RunOptions{once});
+  RunOptions options;
+  options.once = once;
+  return run_daemon(rt, options);
 }
 
 int cmd_tick(const std::string& config_path, const std::string& at_text) {
