@@ -274,7 +274,13 @@ Result<std::string> render_template(std::string_view template_name, std::string_
   // Letters are plain text: HTML escaping would print "&amp;" to the customer.
   tmpl.set_custom_escape([](const std::string& s) { return s; });
   kainjow::mustache::data data;
-  for (const auto& [k, v] : fields) data.set(k, v);
+  // An empty field is false, as in mustache.js: {{#final_stage}} … {{/final_stage}} must
+  // be skipped, and {{^final_stage}} rendered, when final_stage is "" (kainjow treats every
+  // string, even an empty one, as true). An empty field still renders as nothing.
+  for (const auto& [k, v] : fields) {
+    if (v.empty()) data.set(k, kainjow::mustache::data{false});
+    else data.set(k, v);
+  }
   std::string out = tmpl.render(data);
   if (!tmpl.is_valid()) {
     return Error{"letter template " + std::string(template_name) + ": " + tmpl.error_message()};

@@ -142,6 +142,19 @@ TEST(Template, RendersPlainTextWithoutHtmlEscaping) {
   EXPECT_EQ(*r, "Dear Tom & <Jerry>, ref R1 .");
 }
 
+TEST(Template, EmptyFieldsAreFalseInSections) {
+  const std::string t = "{{#final}}final: {{text}}{{/final}}{{^final}}next: {{next}}{{/final}} [{{final}}]";
+  auto r = render_template("t", t, {{"final", ""}, {"text", "Ombudsman"}, {"next", "Stage 2"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, "next: Stage 2 []");
+  r = render_template("t", t, {{"final", "yes"}, {"text", "Ombudsman"}, {"next", "Stage 2"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, "final: Ombudsman [yes]");
+  r = render_template("t", t, {{"text", "Ombudsman"}, {"next", "Stage 2"}});  // missing: false too
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, "next: Stage 2 []");
+}
+
 TEST(Template, SyntaxErrorsAreReported) {
   auto r = render_template("acknowledgement", "Dear {{#name}}", {});
   ASSERT_FALSE(r);
