@@ -44,42 +44,33 @@ scripts/mail-servers.sh start "$demo" --base-port "$base"
 # shellcheck disable=SC1091
 source "$demo/servers.env"
 scripts/mail-servers.sh add-user "$demo" complaints@example.test complaints-pw \
-  alice@example.test alice-pw bob@example.test bob-pw carol@example.test carol-pw
+  alice@example.test alice-pw bob@example.test bob-pw carol@example.test carol-pw \
+  investigations@example.test staff-pw complaints-team@example.test staff-pw \
+  alex.morgan@example.test staff-pw sam.patel@example.test staff-pw director.resources@example.test staff-pw
 
 mkdir -p "$demo/complaintd"
-cp -r examples/solihull-council/letters "$demo/complaintd/letters"
 echo complaints-pw > "$demo/complaintd/imap.password"
 chmod 600 "$demo/complaintd/imap.password"
 config=$demo/complaintd/complaintd.toml
-cat > "$config" <<TOML
-# Written by scripts/demo.sh: the council example, pointed at the demo's servers.
-[service]
-name = "Solihull Council Customer Feedback"
-database = "complaintd.db"
-timezone = "Europe/London"
-letters = "letters"
-
-[[mailbox]]
-name = "complaints"
-url = "imap://127.0.0.1:$IMAP_PORT"
-username = "complaints@example.test"
-password_file = "imap.password"
-address = "complaints@example.test"
-poll_interval = "2s"
-
-[smtp]
-url = "smtp://127.0.0.1:$SMTP_PORT"
-from = "complaints@example.test"
-
-[[stage]]
-name = "Stage 1"
-acknowledge_within = "5 working days"
-respond_within = "20 working days"
-TOML
+# The council's procedure exactly as shipped in examples/, pointed at the demo's servers,
+# its database and its staff on the demo's mail domain.
+{
+  echo "# Written by scripts/demo.sh from examples/solihull-council/complaintd.toml."
+  sed -e 's/@example\.org/@example.test/g' \
+      -e "s|^url = \"imaps://.*\"|url = \"imap://127.0.0.1:$IMAP_PORT\"|" \
+      -e "s|^url = \"smtp://.*\"|url = \"smtp://127.0.0.1:$SMTP_PORT\"|" \
+      -e "s|^password_file = .*|password_file = \"imap.password\"|" \
+      -e "s|^database = .*|database = \"complaintd.db\"|" \
+      -e "s|^poll_interval = .*|poll_interval = \"2s\"|" \
+      -e "s|^letters = \"letters\".*|letters = \"$root/examples/solihull-council/letters\"|" \
+      -e "s|^holidays_file = .*|holidays_file = \"$root/examples/calendars/england-and-wales.txt\"|" \
+      examples/solihull-council/complaintd.toml
+} > "$config"
 "$bin" check-config --config "$config"
 
 say "Starting the complaintd daemon (logs below)"
-"$bin" run --config "$config" 2>&1 | sed 's/^/  complaintd | /' &
+# Process substitution, not a pipe: $! must be complaintd itself, so SIGTERM reaches it.
+"$bin" run --config "$config" > >(sed 's/^/  complaintd | /') 2>&1 &
 daemon_pid=$!
 sleep 1
 
@@ -115,9 +106,44 @@ done
 echo
 echo "  carol's out-of-office reply got no acknowledgement: $(count carol@example.test:carol-pw) message(s) in her mailbox"
 
+say "The case went to the investigator too (investigations@example.test's mailbox)"
+show_mail() {  # user:password index
+  curl -sS --url "imap://127.0.0.1:$IMAP_PORT/INBOX;MAILINDEX=$2" -u "$1" |
+    python3 -c 'import email,email.policy,sys; m=email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
+print("  To:      ", m["To"]); print("  Subject: ", m["Subject"]); print()
+print("\n".join("  | " + l for l in m.get_content().splitlines()[:14]))'
+}
+for _ in $(seq 1 40); do [ "$(count investigations@example.test:staff-pw)" -ge 3 ] && break; sleep 0.5; done
+show_mail investigations@example.test:staff-pw 1
+
 say "The cases (complaintd cases list)"
 "$bin" cases list --config "$config"
 first=$("$bin" cases list --json --config "$config" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["reference"])')
+
+say "Stopping the daemon with SIGTERM (as systemd would)"
+kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=
+
+# Nobody answers. Move the clock with `complaintd tick --at` (the same code as the daemon's
+# timer) to the moments the procedure names, and watch the letters arrive.
+db=$demo/complaintd/complaintd.db
+due() { sqlite3 "$db" "SELECT d.due_at FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE c.reference = '$first' AND d.kind = '$1' AND d.ordinal = $2"; }
+remind=$(due remind 0); holding=$(due holding 0); escalate=$(due escalate 0)
+
+say "$remind: 15 working days on, the investigator is reminded (and the complaints team copied)"
+"$bin" tick --at "$remind" --config "$config" 2>&1 | sed 's/^/  complaintd | /'
+for _ in $(seq 1 40); do [ "$(count investigations@example.test:staff-pw)" -ge 6 ] && break; sleep 0.5; done
+show_mail investigations@example.test:staff-pw "$(count investigations@example.test:staff-pw)"
+
+say "$holding: a working day before the deadline, the customer is told the answer will be late"
+"$bin" tick --at "$holding" --config "$config" 2>&1 | sed 's/^/  complaintd | /'
+for _ in $(seq 1 40); do [ "$(count alice@example.test:alice-pw)" -ge 3 ] && break; sleep 0.5; done
+show_mail alice@example.test:alice-pw "$(count alice@example.test:alice-pw)"
+
+say "$escalate: the deadline has passed, so the Head of Service is told"
+"$bin" tick --at "$escalate" --config "$config" 2>&1 | sed 's/^/  complaintd | /'
+for _ in $(seq 1 40); do [ "$(count alex.morgan@example.test:staff-pw)" -ge 1 ] && break; sleep 0.5; done
+show_mail alex.morgan@example.test:staff-pw 1
+
 say "One case's timeline (complaintd cases show $first)"
 "$bin" cases show "$first" --config "$config"
 

@@ -107,6 +107,11 @@ Due due_after(Instant received, const config::Duration& dur, const WorkingCalend
   }
   Date start = zone.local_date(received);
   if (const auto cut = cal.cutoff(); cut && zone.local_time_of_day(received) >= *cut) start += chr::days{1};
+  if (dur.unit == Unit::kWorkingDays && !cal.is_working_day(start)) {
+    // Received on a weekend or holiday (or after the cut-off on the last working day
+    // before one): it counts as received on the next working day, day 0.
+    start = cal.add_working_days(start, 1);
+  }
   const Date date = dur.unit == Unit::kWorkingDays ? cal.add_working_days(start, dur.count)
                                                    : start + chr::days{dur.count};
   return end_of(date, zone);

@@ -67,7 +67,9 @@ struct Due {
   Instant at;  ///< the deadline instant (UTC)
   Date date;   ///< the local date a person is told
 };
-/// With a cut-off (mail after 15:00 counts from the next day) day 0 is the day after.
+/// With a cut-off (mail after 15:00 counts from the next day) day 0 is the day after. For
+/// working days, mail received on a day that is not one counts from the next working day
+/// ("processed on the next available working day").
 Due due_after(Instant received, const config::Duration& d, const WorkingCalendar& cal, const Zone& zone);
 
 /// `d` after a deadline: working days and days move its date on (the end of that day);

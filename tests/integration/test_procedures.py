@@ -82,6 +82,13 @@ class Calendar:
             return local.date() + dt.timedelta(days=1)
         return local.date()
 
+    def working_start(self, d: dt.date) -> dt.date:
+        """Day 0 of a count in working days: mail that arrives on a weekend or holiday
+        counts from the next working day (docs/CONFIG.md)."""
+        while not self.working(d):
+            d += dt.timedelta(days=1)
+        return d
+
     @staticmethod
     def end_of(d: dt.date) -> dt.datetime:
         """The instant the local day `d` ends, in UTC."""
@@ -266,7 +273,7 @@ class CouncilTimeline(TimelineTest, harness.MailTestCase):
 
     def expected(self, received: dt.datetime, reference: str) -> Expected:
         cal = Calendar()
-        day0 = cal.start(received)
+        day0 = cal.working_start(cal.start(received))
         due = cal.add(day0, 20)
         investigator, team = "investigations@example.test", "complaints-team@example.test"
         reminder = [Letter(investigator, "Reminder", (long_date(due),)), Letter(team, "Reminder")]
@@ -327,7 +334,7 @@ class SupplyChainTimeline(TimelineTest, harness.MailTestCase):
 
     def expected(self, received: dt.datetime, reference: str) -> Expected:
         cal = Calendar()
-        day0 = cal.start(received, cutoff=dt.time(15, 0))
+        day0 = cal.working_start(cal.start(received, cutoff=dt.time(15, 0)))
         due = cal.add(day0, 10)
         manager, rqm = "investigations@example.test", "risk.quality@example.test"
         return Expected(due, [
@@ -361,7 +368,7 @@ class InterlearnTimeline(TimelineTest, harness.MailTestCase):
         due = day0 + days(28)  # "Investigations into written complaints are held within 28 days"
         manager, team = "referral.managers@example.test", "customer.services.team@example.test"
         later = []
-        chase = cal.add(day0, 5)
+        chase = cal.add(cal.working_start(day0), 5)
         for n in range(3):
             if n > 0 and chase > due:
                 break
@@ -393,7 +400,7 @@ class A4eTimeline(TimelineTest, harness.MailTestCase):
 
     def expected(self, received: dt.datetime, reference: str) -> Expected:
         cal = Calendar()
-        day0 = cal.start(received)
+        day0 = cal.working_start(cal.start(received))
         due = cal.add(day0, 10)
         team, pm = "customer.service.team@example.test", "performance.manager@example.test"
         reminder = [Letter(team, "Reminder"), Letter(pm, "Reminder")]

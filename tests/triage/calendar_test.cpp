@@ -128,6 +128,21 @@ TEST(DueAfter, ReceiptIsDatedInTheOrganisationsZone) {
   EXPECT_EQ(due.at, at("2026-06-30T23:00:00Z"));  // midnight BST
 }
 
+TEST(DueAfter, MailOnADayOffCountsFromTheNextWorkingDay) {
+  const WorkingCalendar cal(england_2026());
+  const auto utc = Zone::utc();
+  const Duration five{5, Duration::Unit::kWorkingDays};
+  const auto monday = due_after(at("2026-11-30T09:00:00Z"), five, cal, utc);
+  EXPECT_EQ(monday.date, date(2026, 12, 7));
+  EXPECT_EQ(due_after(at("2026-11-28T09:00:00Z"), five, cal, utc).date, monday.date);  // Saturday
+  EXPECT_EQ(due_after(at("2026-11-29T23:59:59Z"), five, cal, utc).date, monday.date);  // Sunday
+  // Christmas Day 2026 (a Friday) and Boxing Day's substitute Monday: day 0 is Tuesday 29th.
+  EXPECT_EQ(due_after(at("2026-12-25T12:00:00Z"), five, cal, utc).date, date(2027, 1, 6));
+  // Calendar days are literal: Saturday + 28 days.
+  EXPECT_EQ(due_after(at("2026-11-28T09:00:00Z"), Duration{28, Duration::Unit::kDays}, cal, utc).date,
+            date(2026, 12, 26));
+}
+
 TEST(DueAfter, CalendarDaysAndHours) {
   const WorkingCalendar cal;
   const auto utc = Zone::utc();

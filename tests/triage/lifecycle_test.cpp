@@ -173,9 +173,14 @@ TEST_F(Lifecycle, RoutedManagerHandlesStageOne) {
 TEST_F(Lifecycle, MailAfterTheCutOffCountsFromTheNextDay) {
   EXPECT_EQ(iso_date(opened(at("2026-11-02T14:59:59Z")).respond_by.date), "2026-11-30");
   EXPECT_EQ(iso_date(opened(at("2026-11-02T15:00:00Z")).respond_by.date), "2026-12-01");
-  // Friday after the cut-off counts from Saturday: day 1 is Monday, the same as Saturday mail.
-  EXPECT_EQ(iso_date(opened(at("2026-11-06T16:00:00Z")).respond_by.date),
-            iso_date(opened(at("2026-11-07T09:00:00Z")).respond_by.date));
+  // Friday after the cut-off, Saturday and Sunday all count from Monday, day 0.
+  const auto monday = iso_date(opened(at("2026-11-09T09:00:00Z")).respond_by.date);
+  EXPECT_EQ(monday, "2026-12-07");
+  EXPECT_EQ(iso_date(opened(at("2026-11-06T16:00:00Z")).respond_by.date), monday);
+  EXPECT_EQ(iso_date(opened(at("2026-11-07T09:00:00Z")).respond_by.date), monday);
+  EXPECT_EQ(iso_date(opened(at("2026-11-08T23:00:00Z")).respond_by.date), monday);
+  // Friday before the cut-off is day 0 itself.
+  EXPECT_EQ(iso_date(opened(at("2026-11-06T14:00:00Z")).respond_by.date), "2026-12-04");
 }
 
 TEST_F(Lifecycle, ComplexCasesGetTheLongerDeadline) {
