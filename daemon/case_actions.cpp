@@ -154,7 +154,7 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, 
   }
   if (plan.responded_at) u.responded_at = triage::iso_instant(*plan.responded_at);
   if (plan.closed_at) u.closed_at = triage::iso_instant(*plan.closed_at);
-  tx.update_case(case_id, u);
+  if (!u.empty()) tx.update_case(case_id, u);
 
   if (plan.cancel_open_deadlines) tx.cancel_open_deadlines(case_id, now_iso);
   const int stage = plan.stage.value_or(before->stage_index);
@@ -162,7 +162,8 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, 
   for (const auto& [kind, detail] : plan.events) tx.insert_event(case_id, now_iso, kind, detail);
 
   if (plan.letters.empty()) return {};
-  const auto after = tx.case_by_id(case_id);
+  // Letters show the case as the plan left it (a reminder changes nothing: no re-read).
+  const auto after = u.empty() ? before : tx.case_by_id(case_id);
   auto common = case_fields(rt, *after);
   for (const auto& l : plan.letters) {
     const auto tpl = rt.templates.find(l.template_name);

@@ -86,6 +86,12 @@ struct CaseUpdate {
   std::optional<bool> complex, serious;
   std::optional<std::string> handler_name, handler_address, past_handlers, stage_opened_at, stage_due,
       stage_due_date, respond_by, respond_by_date, expected_by_date, responded_at, closed_at, summary;
+
+  [[nodiscard]] bool empty() const {
+    return !state && !stage_name && !stage_index && !complex && !serious && !handler_name && !handler_address &&
+           !past_handlers && !stage_opened_at && !stage_due && !stage_due_date && !respond_by && !respond_by_date &&
+           !expected_by_date && !responded_at && !closed_at && !summary;
+  }
 };
 
 struct DeadlineRow {
