@@ -14,6 +14,7 @@
 #include <csignal>
 #include <list>
 
+#include "daemon/logging.hpp"
 #include "daemon/mailbox_poller.hpp"
 #include "daemon/outbox_sender.hpp"
 #include "daemon/scheduler.hpp"
@@ -67,11 +68,36 @@ auto on_exit(int& exit_code, asio::io_context& io, const char* what) {
   };
 }
 
+/// What a reload cannot change without a restart: the connections made at start-up.
+std::vector<std::string> needs_restart(const config::Config& old_cfg, const config::Config& new_cfg) {
+  std::vector<std::string> out;
+  auto mailbox_key = [](const config::MailboxConfig& m) {
+    return m.name + "|" + m.url + "|" + m.username + "|" + m.password + "|" + m.folder + "|" +
+           m.processed_folder.value_or("") + "|" + m.tls_ca_file + "|" + (m.tls_verify ? "1" : "0") + "|" +
+           std::to_string(m.poll_interval.count());
+  };
+  if (old_cfg.mailboxes.size() != new_cfg.mailboxes.size()) {
+    out.push_back("mailbox");
+  } else {
+    for (std::size_t i = 0; i < old_cfg.mailboxes.size(); ++i)
+      if (mailbox_key(old_cfg.mailboxes[i]) != mailbox_key(new_cfg.mailboxes[i])) out.push_back("mailbox");
+  }
+  const auto& a = old_cfg.smtp;
+  const auto& b = new_cfg.smtp;
+  if (a.url != b.url || a.username != b.username || a.password != b.password || a.tls_ca_file != b.tls_ca_file ||
+      a.tls_verify != b.tls_verify)
+    out.push_back("smtp");
+  if (old_cfg.service.database != new_cfg.service.database) out.push_back("service.database");
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 class App {
  public:
-  App(std::shared_ptr<const Runtime> rt, std::unique_ptr<store::Store> store)
-      : rt_(std::move(rt)), store_(std::move(store)), multi_(io_), sender_(multi_, *store_, rt_->config.smtp),
-        sender_timer_(io_), deadline_timer_(io_) {
+  App(std::shared_ptr<const Runtime> rt, std::unique_ptr<store::Store> store, std::filesystem::path config_path)
+      : rt_(std::move(rt)), store_(std::move(store)), config_path_(std::move(config_path)), multi_(io_),
+        sender_(multi_, *store_, rt_->config.smtp), sender_timer_(io_), deadline_timer_(io_), watchdog_timer_(io_),
+        hup_(io_, SIGHUP) {
     for (const auto& m : rt_->config.mailboxes) {
       pollers_.push_back(std::make_unique<MailboxPoller>(multi_, *store_, rt_, m));
       poll_timers_.emplace_back(io_);
@@ -104,9 +130,11 @@ class App {
     }
     asio::co_spawn(io_, send_loop(), on_exit(exit_code_, io_, "outbox-sender"));
     asio::co_spawn(io_, deadline_loop(), on_exit(exit_code_, io_, "scheduler"));
+    wait_for_hup();
+    start_watchdog();
     spdlog::info("event=started mailboxes={} smtp={} database={}", pollers_.size(), sender_.server(),
                  rt_->config.service.database.string());
-    sd_notify(0, "READY=1\nSTATUS=polling");
+    sd_notify(0, "READY=1\nSTATUS=started; polling");
     io_.run();
     spdlog::info("event=stopped");
     return exit_code_;
@@ -159,6 +187,7 @@ class App {
     while (!stopping_) {
       auto r = co_await p.poll_once();
       log_poll(p, r);
+      notify_status(p, r);
       if (stopping_) break;
       auto wait = interval;
       if (!r) {
@@ -226,6 +255,72 @@ class App {
     finished();
   }
 
+  // A one-line STATUS for `systemctl status`: the last thing that happened to a mailbox.
+  void notify_status(const MailboxPoller& p, const Result<PollStats>& r) {
+    const std::string at = triage::iso_instant(now_utc());
+    std::string status;
+    if (!r) status = "STATUS=" + p.name() + ": cannot reach " + p.server() + " (since " + at + "); retrying";
+    else if (r->fetched > 0)
+      status = "STATUS=" + p.name() + ": " + std::to_string(r->fetched) + " message(s) at " + at + ", " +
+               std::to_string(r->new_cases) + " new case(s)";
+    else return;
+    sd_notify(0, status.c_str());
+  }
+
+  // SIGHUP: read the file again. Valid → swapped in whole; invalid → every error logged and
+  // the running configuration kept (like nginx -s reload and postfix reload).
+  void wait_for_hup() {
+    hup_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec || stopping_) return;
+      reload();
+      wait_for_hup();
+    });
+  }
+
+  void reload() {
+    char reloading[96];
+    std::snprintf(reloading, sizeof reloading, "RELOADING=1\nMONOTONIC_USEC=%llu",
+                  static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                      std::chrono::steady_clock::now().time_since_epoch())
+                                                      .count()));
+    sd_notify(0, reloading);
+    spdlog::info("event=reloading config={}", config_path_.string());
+    std::vector<std::string> errors;
+    auto next = Runtime::load(config_path_, errors);
+    if (!next) {
+      for (const auto& e : errors) spdlog::error("event=reload-failed error=\"{}\"", e);
+      spdlog::error("event=reload-failed action=kept-running-configuration errors={}", errors.size());
+      sd_notify(0, "READY=1\nSTATUS=reload failed: still running the previous configuration (see the log)");
+      return;
+    }
+    const auto restart = needs_restart(rt_->config, (*next)->config);
+    for (const auto& what : restart)
+      spdlog::warn("event=reload-partial section={} action=restart-to-apply", what);
+    rt_ = *next;
+    for (auto& p : pollers_) p->set_runtime(rt_);
+    set_log_level(rt_->config.service.log_level);
+    deadline_timer_.cancel();  // deadlines may have moved with the calendar
+    spdlog::info("event=reloaded config={} stages={} needs_restart={}", config_path_.string(), rt_->config.stages.size(),
+                 restart.empty() ? "none" : restart.front());
+    sd_notify(0, "READY=1\nSTATUS=configuration reloaded; polling");
+  }
+
+  // WatchdogSec: pings from the event loop itself, so a stuck loop is restarted by systemd.
+  void start_watchdog() {
+    std::uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
+    watchdog_period_ = std::chrono::microseconds(usec / 2);
+    ping_watchdog();
+  }
+
+  void ping_watchdog() {
+    sd_notify(0, "WATCHDOG=1");
+    watchdog_timer_.expires_after(watchdog_period_);
+    watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && !stopping_) ping_watchdog();
+    });
+  }
+
   void stop(int sig) {
     spdlog::info("event=stopping signal={}", sig == SIGTERM ? "TERM" : "INT");
     sd_notify(0, "STOPPING=1");
@@ -233,6 +328,8 @@ class App {
     for (auto& t : poll_timers_) t.cancel();
     sender_timer_.cancel();
     deadline_timer_.cancel();
+    watchdog_timer_.cancel();
+    hup_.cancel();
     // Work in flight (an IMAP fetch, an SMTP transaction) gets a moment to finish; the
     // database is never mid-transaction here because commits are synchronous.
     hard_stop_ = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(1500));
@@ -253,6 +350,7 @@ class App {
 
   std::shared_ptr<const Runtime> rt_;
   std::unique_ptr<store::Store> store_;
+  std::filesystem::path config_path_;
   asio::io_context io_;
   net::CurlMulti multi_;
   OutboxSender sender_;
@@ -260,6 +358,9 @@ class App {
   std::vector<asio::steady_timer> poll_timers_;
   asio::steady_timer sender_timer_;
   asio::steady_timer deadline_timer_;
+  asio::steady_timer watchdog_timer_;
+  std::chrono::microseconds watchdog_period_{0};
+  asio::signal_set hup_;
   std::unique_ptr<asio::steady_timer> hard_stop_;
   bool stopping_ = false;
   int active_ = 0;
@@ -275,7 +376,7 @@ int run_daemon(std::shared_ptr<const Runtime> rt, const RunOptions& options) {
                   store.error().message);
     return kExitTempFail;
   }
-  App app(std::move(rt), std::move(*store));
+  App app(std::move(rt), std::move(*store), options.config_path);
   if (options.tick_at) return app.run_tick(*options.tick_at);
   return options.once ? app.run_once() : app.run_forever();
 }

@@ -25,6 +25,8 @@ struct RunOptions {
   /// `tick --at`: run the deadlines due by this instant as if it were now, drain the
   /// outbox, and exit (no mailbox is polled).
   std::optional<triage::Instant> tick_at;
+  /// The file to read again on SIGHUP (the daemon only).
+  std::filesystem::path config_path;
 };
 
 /// Runs the daemon (or one round) with an already loaded runtime; returns the exit code.

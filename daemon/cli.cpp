@@ -2,7 +2,6 @@
 // subcommand is a function returning a sysexits.h code (docs/OPERATIONS.md).
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "daemon/app.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/json.hpp"
+#include "daemon/logging.hpp"
 #include "daemon/message_json.hpp"
 #include "daemon/runtime.hpp"
 #include "daemon/store/store.hpp"
@@ -30,15 +30,6 @@ namespace complaintd::daemon {
 namespace {
 
 constexpr const char* kDefaultConfig = "/etc/complaintd/complaintd.toml";
-
-void init_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("complaintd");
-  // journald adds its own timestamps; a terminal wants them.
-  if (std::getenv("JOURNAL_STREAM") != nullptr) logger->set_pattern("%l %v");
-  else logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-  logger->set_level(spdlog::level::from_str(level));
-  spdlog::set_default_logger(logger);
-}
 
 std::shared_ptr<const Runtime> load_or_report(const std::string& path) {
   std::vector<std::string> errors;
@@ -63,6 +54,7 @@ int cmd_run(const std::string& config_path, bool once) {
   init_logging(rt->config.service.log_level);
   RunOptions options;
   options.once = once;
+  options.config_path = config_path;
   return run_daemon(rt, options);
 }
 

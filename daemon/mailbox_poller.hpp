@@ -34,6 +34,8 @@ class MailboxPoller {
   boost::asio::awaitable<Result<PollStats>> poll_once();
 
   [[nodiscard]] const std::string& name() const { return name_; }
+  /// A reloaded configuration: the next message is ingested under it.
+  void set_runtime(std::shared_ptr<const Runtime> rt) { rt_ = std::move(rt); }
   [[nodiscard]] const std::string& server() const { return imap_.server(); }
 
  private:
