@@ -47,8 +47,9 @@ void log_poll(const MailboxPoller& p, const Result<PollStats>& r) {
   if (!r) {
     spdlog::error("mailbox={} server={} event=poll-failed error=\"{}\"", p.name(), p.server(), r.error().message);
   } else if (r->fetched > 0) {
-    spdlog::info("mailbox={} event=polled fetched={} new_cases={} follow_ups={} not_answered={} duplicates={}",
-                 p.name(), r->fetched, r->new_cases, r->follow_ups, r->not_answered, r->duplicates);
+    spdlog::info("mailbox={} event=polled fetched={} new_cases={} follow_ups={} not_answered={} duplicates={} "
+                 "quarantined={}",
+                 p.name(), r->fetched, r->new_cases, r->follow_ups, r->not_answered, r->duplicates, r->quarantined);
   } else {
     spdlog::debug("mailbox={} event=polled fetched=0", p.name());
   }

@@ -15,6 +15,7 @@
 #include "daemon/ingest.hpp"
 #include "daemon/json.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/quarantine.hpp"
 #include "daemon/message_json.hpp"
 #include "daemon/runtime.hpp"
 #include "daemon/store/store.hpp"
@@ -97,7 +98,13 @@ int cmd_ingest(const std::string& config_path) {
     return kExitTempFail;
   }
   const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  auto outcome = ingest_message(**store, *rt, store::MessageLocation{}, raw, now);
+  auto outcome = ingest_guarded(**store, *rt, store::MessageLocation{}, raw, now);
+  if (!outcome && !is_database_failure(outcome.error())) {
+    // Stored in quarantine is stored: the MTA must not retry a message that will fail the
+    // same way every time.
+    if (auto q = quarantine_message(**store, store::MessageLocation{}, raw, outcome.error().message, now); q)
+      return kExitOk;
+  }
   if (!outcome) {
     spdlog::error("event=ingest-failed error=\"{}\"", outcome.error().message);
     return kExitTempFail;
@@ -207,6 +214,72 @@ int cmd_cases_show(const std::string& config_path, const std::string& reference)
   return kExitOk;
 }
 
+int cmd_quarantine_list(const std::string& config_path, bool all) {
+  auto store = open_store_for_reading(config_path);
+  if (!store) return kExitTempFail;
+  auto rows = store->list_quarantine(all);
+  if (!rows) {
+    std::cerr << rows.error().message << "\n";
+    return kExitTempFail;
+  }
+  std::printf("%-6s %-20s %-11s %-8s %-28s %s\n", "ID", "RECEIVED", "STATE", "SIZE", "FROM", "REASON");
+  for (const auto& q : *rows) {
+    std::printf("%-6lld %-20s %-11s %-8lld %-28s %s\n", static_cast<long long>(q.id), q.received_at.c_str(),
+                q.disposition.c_str(), static_cast<long long>(q.size), q.from_address.c_str(),
+                outbound::sanitize_header_text(q.reason, 120).c_str());
+  }
+  std::printf("%zu message(s)\n", rows->size());
+  return kExitOk;
+}
+
+int cmd_quarantine_show(const std::string& config_path, std::int64_t id, bool raw) {
+  auto store = open_store_for_reading(config_path);
+  if (!store) return kExitTempFail;
+  auto q = store->quarantined(id);
+  if (!q) {
+    std::cerr << q.error().message << "\n";
+    return kExitTempFail;
+  }
+  if (!*q) {
+    std::cerr << "no quarantined message #" << id << "\n";
+    return 1;
+  }
+  if (raw) {
+    std::cout << (*q)->raw;  // exactly as received, e.g. to replay it by hand through `ingest`
+    return kExitOk;
+  }
+  std::cout << "Message #" << (*q)->id << " (" << (*q)->disposition << ")\n"
+            << "  Mailbox:    " << ((*q)->mailbox.empty() ? "(delivered by pipe)" : (*q)->mailbox + " UID " +
+                                                                                     std::to_string((*q)->uid))
+            << "\n  Received:   " << (*q)->received_at << "\n  From:       " << (*q)->from_address
+            << "\n  Subject:    " << outbound::sanitize_header_text((*q)->subject, 200)
+            << "\n  Message-ID: " << (*q)->message_id << "\n  Size:       " << (*q)->size << " bytes"
+            << "\n  Reason:     " << (*q)->reason << "\n\n"
+            << "After fixing the cause: complaintd quarantine replay " << (*q)->id << " --config " << config_path
+            << "\n";
+  return kExitOk;
+}
+
+int cmd_quarantine_replay(const std::string& config_path, std::int64_t id) {
+  auto rt = load_or_report(config_path);
+  if (!rt) return kExitConfig;
+  init_logging(rt->config.service.log_level);
+  auto store = store::Store::open(rt->config.service.database.string());
+  if (!store) {
+    std::cerr << "cannot open the database: " << store.error().message << "\n";
+    return kExitTempFail;
+  }
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto outcome = replay_quarantined(**store, *rt, id, now);
+  if (!outcome) {
+    std::cerr << "replay failed, the message stays in quarantine: " << outcome.error().message << "\n";
+    return is_database_failure(outcome.error()) ? kExitTempFail : 1;
+  }
+  std::cout << "message #" << id << ": " << to_string(outcome->kind)
+            << (outcome->reference.empty() ? "" : " " + outcome->reference) << "\n";
+  return kExitOk;
+}
+
 int cmd_outbox_list(const std::string& config_path, const std::string& status) {
   auto store = open_store_for_reading(config_path);
   if (!store) return kExitTempFail;
@@ -269,6 +342,20 @@ int main(int argc, char** argv) {
   std::string status;
   outbox_list->add_option("--status", status, "pending, sent or failed (default: all)");
 
+  auto* quarantine = app.add_subcommand("quarantine", "Messages that could not be processed, kept for a person");
+  quarantine->require_subcommand(1);
+  quarantine->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+  auto* quarantine_list = quarantine->add_subcommand("list", "List quarantined messages");
+  bool quarantine_all = false;
+  quarantine_list->add_flag("--all", quarantine_all, "Include messages already replayed");
+  auto* quarantine_show = quarantine->add_subcommand("show", "Show why a message was quarantined");
+  std::int64_t quarantine_id = 0;
+  quarantine_show->add_option("id", quarantine_id, "The message's number (from quarantine list)")->required();
+  bool quarantine_raw = false;
+  quarantine_show->add_flag("--raw", quarantine_raw, "Print the message exactly as received");
+  auto* quarantine_replay = quarantine->add_subcommand("replay", "Process a quarantined message again, after a fix");
+  quarantine_replay->add_option("id", quarantine_id, "The message's number")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -280,6 +367,9 @@ int main(int argc, char** argv) {
     if (*cases_list) return cmd_cases_list(config_path, json);
     if (*cases_show) return cmd_cases_show(config_path, reference);
     if (*outbox_list) return cmd_outbox_list(config_path, status);
+    if (*quarantine_list) return cmd_quarantine_list(config_path, quarantine_all);
+    if (*quarantine_show) return cmd_quarantine_show(config_path, quarantine_id, quarantine_raw);
+    if (*quarantine_replay) return cmd_quarantine_replay(config_path, quarantine_id);
   } catch (const std::exception& e) {
     std::cerr << "complaintd: internal error: " << e.what() << "\n";
     return kExitSoftware;

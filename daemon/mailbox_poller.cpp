@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "daemon/ingest.hpp"
+#include "daemon/quarantine.hpp"
 
 namespace complaintd::daemon {
 namespace {
@@ -91,10 +92,21 @@ boost::asio::awaitable<Result<PollStats>> MailboxPoller::poll_once() {
     std::vector<std::uint32_t> committed;
     for (const auto& f : *fetched) {
       ++stats.fetched;
-      auto outcome = ingest_message(store_, *rt_, store::MessageLocation{name_, uidvalidity, f.uid}, f.raw, now_utc());
+      const store::MessageLocation location{name_, uidvalidity, f.uid};
+      auto outcome = ingest_guarded(store_, *rt_, location, f.raw, now_utc());
+      if (!outcome && !is_database_failure(outcome.error())) {
+        // The message itself cannot be processed (a bug, a letter that cannot be
+        // rendered): keep it whole in quarantine for a person, and go on with the rest.
+        if (auto q = quarantine_message(store_, location, f.raw, outcome.error().message, now_utc()); q) {
+          ++stats.quarantined;
+          committed.push_back(f.uid);
+          continue;
+        }
+      }
       if (!outcome) {
-        // Stop here: the message stays unseen on the server and is fetched again next
-        // time; nothing after it is skipped over.
+        // The database failed (full disk, read-only, locked): stop here. The message stays
+        // unseen on the server and is fetched again next time; nothing after it is
+        // skipped over.
         spdlog::error("mailbox={} uid={} event=store-failed error=\"{}\"", name_, f.uid, outcome.error().message);
         if (auto r = co_await finish_server_actions(uidvalidity, committed); !r) co_return r.error();
         co_return outcome.error();

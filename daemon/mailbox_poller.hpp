@@ -23,6 +23,7 @@ struct PollStats {
   int follow_ups = 0;
   int not_answered = 0;
   int duplicates = 0;
+  int quarantined = 0;  ///< could not be processed: kept whole for a person
 };
 
 class MailboxPoller {

@@ -1,5 +1,6 @@
 #include "daemon/store/store.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace complaintd::store {
@@ -637,6 +638,77 @@ Result<std::vector<AttachmentRow>> Store::message_attachments(std::int64_t messa
                                    static_cast<std::uint64_t>(s.integer(4)), s.text(5), s.integer(6) != 0});
     }
     return rows;
+  });
+}
+
+Result<std::int64_t> Store::quarantine(const NewMessage& m, const std::string& reason) {
+  std::int64_t row = 0;
+  auto r = transaction([&](Tx& tx) -> Result<void> {
+    if (!m.location.mailbox.empty()) {
+      auto state = tx.mailbox_state(m.location.mailbox).value_or(MailboxState{m.location.uidvalidity, 0});
+      state.uidvalidity = m.location.uidvalidity;
+      state.last_uid = std::max(state.last_uid, m.location.uid);
+      tx.set_mailbox_state(m.location.mailbox, state);
+      if (tx.has_location(m.location)) return {};  // stored after all (a retry raced it)
+    }
+    row = tx.insert_message(m, "quarantined", reason);
+    return {};
+  });
+  if (!r) return r.error();
+  return row;
+}
+
+#define QUARANTINE_COLUMNS \
+  "id, mailbox, uid, message_id, from_address, subject, received_at, reason, disposition, size"
+
+namespace {
+QuarantinedRow read_quarantined(const Statement& s) {
+  QuarantinedRow q;
+  q.id = s.integer(0);
+  q.mailbox = s.text(1);
+  q.uid = static_cast<std::uint32_t>(s.integer(2));
+  q.message_id = s.text(3);
+  q.from_address = s.text(4);
+  q.subject = s.text(5);
+  q.received_at = s.text(6);
+  q.reason = s.text(7);
+  q.disposition = s.text(8);
+  q.size = s.integer(9);
+  return q;
+}
+}  // namespace
+
+Result<std::vector<QuarantinedRow>> Store::list_quarantine(bool include_replayed) {
+  return guarded("database", [&] {
+    std::vector<QuarantinedRow> rows;
+    auto s = c_->prepare("SELECT " QUARANTINE_COLUMNS
+                         " FROM messages WHERE disposition = 'quarantined' OR (?1 AND disposition = 'replayed') "
+                         "ORDER BY id");
+    s.bind(1, include_replayed ? 1 : 0);
+    while (s.step()) rows.push_back(read_quarantined(s));
+    return rows;
+  });
+}
+
+Result<std::optional<QuarantinedRow>> Store::quarantined(std::int64_t id) {
+  return guarded("database", [&]() -> std::optional<QuarantinedRow> {
+    auto s = c_->prepare("SELECT " QUARANTINE_COLUMNS
+                         ", raw FROM messages WHERE id = ? AND disposition IN ('quarantined', 'replayed')");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    auto q = read_quarantined(s);
+    q.raw = s.blob(10);
+    return q;
+  });
+}
+
+Result<void> Store::mark_replayed(std::int64_t id, const std::string& outcome) {
+  return transaction([&](Tx&) -> Result<void> {
+    c_->prepare("UPDATE messages SET disposition = 'replayed', reason = reason || ' | replayed: ' || ? WHERE id = ?")
+        .bind(1, outcome)
+        .bind(2, id)
+        .run();
+    return {};
   });
 }
 

@@ -94,6 +94,16 @@ struct CaseUpdate {
   }
 };
 
+/// A message that could not be processed, kept whole with the reason (quarantine).
+struct QuarantinedRow {
+  std::int64_t id = 0;  ///< the messages row
+  std::string mailbox;
+  std::uint32_t uid = 0;
+  std::string message_id, from_address, subject, received_at, reason, disposition;
+  std::int64_t size = 0;
+  std::string raw;  ///< filled by quarantined() only
+};
+
 struct DeadlineRow {
   std::int64_t id = 0;
   std::int64_t case_id = 0;
@@ -192,6 +202,15 @@ class Store {
                                    bool permanent);
   Result<std::optional<std::string>> next_outbox_attempt();
   Result<std::vector<OutboxRow>> list_outbox(const std::string& status);
+
+  // Quarantine: messages that could not be processed, kept for a person and a replay.
+  /// Stores `m` as quarantined with `reason` and advances the mailbox past it, so the
+  /// messages after it are not held up. Fails only when the database does.
+  Result<std::int64_t> quarantine(const NewMessage& m, const std::string& reason);
+  Result<std::vector<QuarantinedRow>> list_quarantine(bool include_replayed);
+  Result<std::optional<QuarantinedRow>> quarantined(std::int64_t id);
+  /// After a successful replay: the row says what became of it.
+  Result<void> mark_replayed(std::int64_t id, const std::string& outcome);
 
   // Reading, for people.
   Result<std::vector<CaseRow>> list_cases();

@@ -127,3 +127,49 @@ TEST_F(Deadlines, UpdateChangesOnlyWhatIsSet) {
 
 }  // namespace
 }  // namespace complaintd::store
+
+namespace complaintd::store {
+namespace {
+
+TEST(Quarantine, KeepsTheMessageAdvancesTheMailboxAndRecordsTheReplay) {
+  auto opened = Store::open(":memory:");
+  ASSERT_TRUE(opened);
+  auto& store = **opened;
+  const NewMessage m{{"complaints", 7, 42}, "q1@example.test", "alice@example.test", "Bins",
+                     "2026-12-01T10:00:00Z", "Subject: Bins\r\n\r\nbody\r\n"};
+  auto row = store.quarantine(m, "letter template \"referral\" failed");
+  ASSERT_TRUE(row) << row.error().message;
+
+  // The mailbox moves past it, and the server is still told (\Seen) like any stored message.
+  ASSERT_TRUE(store.transaction([&](Tx& tx) -> Result<void> {
+    EXPECT_EQ(tx.mailbox_state("complaints")->last_uid, 42u);
+    EXPECT_TRUE(tx.has_location(m.location));
+    return {};
+  }));
+  auto pending = store.pending_server_actions("complaints", 7);
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(*pending, (std::vector<std::uint32_t>{42}));
+
+  auto list = store.list_quarantine(false);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].reason, "letter template \"referral\" failed");
+  EXPECT_EQ((*list)[0].uid, 42u);
+  auto shown = store.quarantined(*row);
+  ASSERT_TRUE(shown && *shown);
+  EXPECT_EQ((*shown)->raw, m.raw);  // every byte kept
+
+  // Quarantining the same location again (a retry that raced) adds nothing.
+  ASSERT_TRUE(store.quarantine(m, "again"));
+  EXPECT_EQ(store.list_quarantine(false)->size(), 1u);
+
+  ASSERT_TRUE(store.mark_replayed(*row, "new-case CMP-2026-000001"));
+  EXPECT_TRUE(store.list_quarantine(false)->empty());
+  auto all = store.list_quarantine(true);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].disposition, "replayed");
+  EXPECT_NE((*all)[0].reason.find("replayed: new-case CMP-2026-000001"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace complaintd::store
