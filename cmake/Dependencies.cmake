@@ -9,6 +9,7 @@ find_package(fmt REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(ICU REQUIRED COMPONENTS uc i18n data)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)   # triage rules' patterns
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
 find_path(MUSTACHE_INCLUDE_DIR kainjow/mustache.hpp REQUIRED)
 find_package(OpenSSL REQUIRED)

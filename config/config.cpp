@@ -2,6 +2,7 @@
 
 #include "config/parser_limits.hpp"
 #include "config/procedure.hpp"
+#include "config/triage_config.hpp"
 #include "config/toml_reader.hpp"
 
 #include <unicode/timezone.h>
@@ -129,7 +130,7 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
   Config cfg;
   cfg.source = path;
   r.check_unknown(doc, "", {"service", "mailbox", "smtp", "calendar", "roles", "procedure", "stage",
-                        "parser"});
+                        "parser", "triage"});
 
   // [service]
   if (const auto* service = doc["service"].as_table()) {
@@ -288,6 +289,7 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
 
   detail::read_procedure(r, doc, cfg);
   detail::read_parser(r, doc, cfg);
+  detail::read_triage(r, doc, cfg);
 
   if (result.errors.empty()) result.config = std::move(cfg);
   return result;

@@ -168,6 +168,86 @@ struct ParserConfig {
   std::size_t max_parts = 1000;                          ///< MIME parts in one message
 };
 
+/// One rule of [triage] (docs/CONFIG.md): it fires when any of its criteria matches.
+struct MatchRule {
+  std::vector<std::string> keywords;   ///< words or phrases, any case, whole words; "assault*" is a prefix
+  std::vector<std::string> patterns;   ///< RE2 patterns on the subject and the text
+  std::vector<std::string> exclude;    ///< phrases (keyword syntax) that cancel a keyword match inside them
+  std::vector<std::string> domains;    ///< the sender's domain; "example.org" covers "mail.example.org"
+  std::vector<std::string> addresses;  ///< the sender's address
+  std::vector<std::string> mailboxes;  ///< [[mailbox]] names the message came to
+  bool replace = false;                ///< drop the built-in wording of this rule, use only this
+  [[nodiscard]] bool empty() const {
+    return keywords.empty() && patterns.empty() && domains.empty() && addresses.empty() && mailboxes.empty();
+  }
+};
+
+/// Who a triage decision names: a role of [roles], or a person written out.
+struct Target {
+  std::string role;
+  std::optional<Person> person;
+  [[nodiscard]] bool empty() const { return role.empty() && !person; }
+};
+
+struct CategoryRule {
+  std::string name;   ///< stored on the case, e.g. "service_delivery"
+  std::string label;  ///< for people, e.g. "Service delivery"
+  MatchRule match;
+};
+
+struct OutOfScopeRule {
+  std::string name;
+  std::string where;  ///< where to go instead, told to the customer (`{{where_to_go}}`)
+  MatchRule match;
+};
+
+struct ComplainantTypeRule {
+  std::string name;
+  MatchRule match;
+};
+
+struct RouteRule {
+  std::string name;
+  std::string department;
+  Target manager;  ///< the referral manager for cases this rule routes
+  MatchRule match;
+};
+
+/// Someone who would review complaints and must not review one that names them.
+struct ReviewerRule {
+  std::string role;                ///< the role they hold
+  std::vector<std::string> names;  ///< how a complaint may name them ("Jane Doe", "the Chief Executive")
+  Target alternate;                ///< who reviews instead
+};
+
+struct FlagRule {
+  MatchRule match;
+  Target notify;           ///< told at once (besides the coordinator)
+  std::string department;  ///< when set, the flag routes the case there (to `notify`) unless a route fired
+};
+
+struct PersistentRule {
+  int cases = 3;      ///< this many cases from one sender within `within` (this one included)
+  int messages = 10;  ///< or this many messages
+  Duration within{90, Duration::Unit::kDays};
+};
+
+/// [triage]: built-in English wording, extended or overridden by the config.
+struct TriageConfig {
+  bool builtin = true;  ///< false: only the rules written here
+  std::vector<CategoryRule> categories;
+  MatchRule complexity;
+  int complex_categories = 3;  ///< this many categories make a complaint complex (0: never)
+  int complex_words = 800;     ///< a message this long is complex (0: never)
+  std::vector<OutOfScopeRule> out_of_scope;
+  std::vector<ComplainantTypeRule> complainant_types;
+  std::vector<RouteRule> routes;
+  std::vector<ReviewerRule> reviewers;
+  FlagRule unacceptable_behaviour, fast_track, staff_conduct, personal_data;
+  PersistentRule persistent;
+  MatchRule compliment, comment, next_stage, withdrawal, anonymous;
+};
+
 struct Config {
   std::filesystem::path source;  ///< the file it came from
   ServiceConfig service;
@@ -178,6 +258,7 @@ struct Config {
   ProcedureConfig procedure;
   std::vector<StageConfig> stages;  ///< never empty after loading
   ParserConfig parser;
+  TriageConfig triage;
 
   /// The role called `name`, if configured.
   [[nodiscard]] const RoleConfig* role(std::string_view name) const;

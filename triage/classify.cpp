@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "parser/machine_mail.hpp"
+#include "triage/assess.hpp"
 
 namespace complaintd::triage {
 namespace {
@@ -32,6 +33,12 @@ const char* to_string(Intent i) {
     case Intent::kMachineMail: return "machine-mail";
     case Intent::kFromOurselves: return "from-ourselves";
     case Intent::kNoSender: return "no-sender";
+    case Intent::kCompliment: return "compliment";
+    case Intent::kComment: return "comment";
+    case Intent::kNextStage: return "next-stage";
+    case Intent::kWithdrawal: return "withdrawal";
+    case Intent::kManagerReply: return "manager-reply";
+    case Intent::kOutOfScope: return "out-of-scope";
   }
   return "unknown";
 }
@@ -50,37 +57,11 @@ std::optional<parser::Address> reply_address(const parser::InboundMessage& msg) 
 }
 
 Triage classify(const parser::InboundMessage& msg, const TriageContext& ctx) {
-  Triage t;
-  t.reply_to = reply_address(msg);
-  if (msg.from && is_own(msg.from->address, ctx.own_addresses)) {
-    t.intent = Intent::kFromOurselves;
-    t.reason = "From is our own address " + msg.from->address;
-    return t;
-  }
-  if (auto why = machine_mail_reason(msg); !why.empty()) {
-    t.intent = Intent::kMachineMail;
-    t.reason = why;
-    return t;
-  }
-  if (!t.reply_to) {
-    t.intent = Intent::kNoSender;
-    t.reason = "no usable From or Reply-To address";
-    return t;
-  }
-  if (t.reply_to && is_own(t.reply_to->address, ctx.own_addresses)) {
-    t.intent = Intent::kFromOurselves;
-    t.reason = "Reply-To is our own address " + t.reply_to->address;
-    return t;
-  }
-  if (!ctx.known_references.empty()) {
-    t.intent = Intent::kFollowUp;
-    t.case_reference = ctx.known_references.front();
-    t.reason = "subject names case [" + ctx.known_references.front() + "]";
-    return t;
-  }
-  t.intent = Intent::kNewComplaint;
-  t.reason = "a person wrote, no known case reference in the subject";
-  return t;
+  // The built-in wording, compiled once.
+  static const Triager builtin{config::TriageConfig{}};
+  return builtin.classify(msg, ctx);
 }
+
+bool is_own_address(const std::string& address, const std::vector<std::string>& own) { return is_own(address, own); }
 
 }  // namespace complaintd::triage

@@ -353,14 +353,22 @@ std::vector<std::string> letter_templates(const config::Config& cfg) {
     if (s.extension) add(s.letter("extension"));
   }
   if (cfg.procedure.survey) add("survey");
+  // Triage tells the coordinator about flags, and the fast-track role at once.
+  if (cfg.role(cfg.procedure.coordinator) != nullptr || !cfg.triage.fast_track.notify.empty()) add("flag");
+  if (!cfg.triage.out_of_scope.empty()) add("out_of_scope");
   return out;
 }
 
 std::optional<config::Person> choose_handler(const config::Config& cfg, int stage, const CaseFacts& c) {
   const auto& s = cfg.stages.at(static_cast<std::size_t>(stage));
+  auto conflicted = [&](const config::Person& p) {
+    return std::any_of(c.conflicted.begin(), c.conflicted.end(),
+                       [&](const config::Person& x) { return x.address == p.address; });
+  };
   auto excluded = [&](const config::Person& p) {
-    return s.distinct_handler &&
-           std::find(c.past_handlers.begin(), c.past_handlers.end(), p.address) != c.past_handlers.end();
+    return conflicted(p) ||
+           (s.distinct_handler &&
+            std::find(c.past_handlers.begin(), c.past_handlers.end(), p.address) != c.past_handlers.end());
   };
   std::vector<config::Person> candidates;
   if (s.handler == config::kReferralManager) {
@@ -371,8 +379,12 @@ std::optional<config::Person> choose_handler(const config::Config& cfg, int stag
   } else if (const auto* r = cfg.role(s.handler)) {
     candidates = r->people;
   }
-  for (const auto& p : candidates)
+  for (const auto& p : candidates) {
     if (!excluded(p)) return p;
+    // "The Chief Executive … unless such a person is specifically mentioned in the
+    // complaint, in which case it will be referred to the Chair" (the charity's procedure).
+    if (conflicted(p) && c.alternate_reviewer && !excluded(*c.alternate_reviewer)) return c.alternate_reviewer;
+  }
   // Everyone who could take it handled an earlier stage: a coordinator decides who reviews.
   if (const auto* r = cfg.role(cfg.procedure.coordinator); r && !r->people.empty()) return r->people.front();
   if (!candidates.empty()) return candidates.front();

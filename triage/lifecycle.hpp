@@ -44,6 +44,10 @@ struct CaseFacts {
   config::Person handler;
   std::vector<std::string> past_handlers;  ///< addresses of earlier stages' handlers
   std::optional<config::Person> routed_manager;  ///< from routing (triage), when it named one
+  /// Named in the complaint (triage's conflict of interest): they may not handle it, and
+  /// `alternate_reviewer` takes their place.
+  std::vector<config::Person> conflicted;
+  std::optional<config::Person> alternate_reviewer;
 };
 
 /// Deadline kinds, as stored.

@@ -1,5 +1,6 @@
 #include "triage/reference.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -104,6 +105,28 @@ std::vector<std::string> ReferenceFormat::find_tagged(std::string_view text) con
     // As written; the store compares references case-insensitively.
     if (matches(inner)) found.emplace_back(inner);
     pos = close + 1;
+  }
+  return found;
+}
+
+std::vector<std::string> ReferenceFormat::find_in_text(std::string_view text, std::size_t limit) const {
+  std::vector<std::string> found;
+  // A reference is letters, digits and - / _ . (config checks the format), so a token is a
+  // run of those; sentence punctuation around it is not part of it.
+  auto part = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '/' || c == '_' || c == '.';
+  };
+  std::size_t i = 0;
+  while (i < text.size() && found.size() < limit) {
+    while (i < text.size() && !part(text[i])) ++i;
+    std::size_t j = i;
+    while (j < text.size() && part(text[j])) ++j;
+    auto token = text.substr(i, j - i);
+    while (!token.empty() && (token.back() == '.' || token.back() == '-' || token.back() == '/')) token.remove_suffix(1);
+    if (token.size() >= 3 && std::isdigit(static_cast<unsigned char>(token.back())) && matches(token) &&
+        std::find(found.begin(), found.end(), token) == found.end())
+      found.emplace_back(token);
+    i = j;
   }
   return found;
 }

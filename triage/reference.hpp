@@ -23,6 +23,9 @@ class ReferenceFormat {
   [[nodiscard]] bool matches(std::string_view text) const;
   /// References found in "[...]" tags in `text` (e.g. a reply's subject), in order.
   [[nodiscard]] std::vector<std::string> find_tagged(std::string_view text) const;
+  /// References anywhere in `text` (a customer quoting "my reference is CMP-2026-000042."),
+  /// in order, at most `limit`.
+  [[nodiscard]] std::vector<std::string> find_in_text(std::string_view text, std::size_t limit = 8) const;
 
  private:
   struct Token {

@@ -1,0 +1,430 @@
+#include "triage/assess.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "triage/builtin_rules.hpp"
+
+namespace complaintd::triage {
+namespace {
+
+constexpr std::size_t kMaxScan = 64 * 1024;  // a complaint says what it is about early on
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::size_t count_words(std::string_view s) {
+  std::size_t n = 0;
+  bool in = false;
+  for (char c : s) {
+    const bool w = !std::isspace(static_cast<unsigned char>(c));
+    if (w && !in) ++n;
+    in = w;
+  }
+  return n;
+}
+
+void append(std::vector<Fired>& to, const std::vector<Fired>& from) { to.insert(to.end(), from.begin(), from.end()); }
+
+const char* kFlagOrder[] = {flag::kFastTrack, flag::kUnacceptableBehaviour, flag::kStaffConduct, flag::kPersonalData,
+                            flag::kConflictOfInterest, flag::kPersistent};
+
+}  // namespace
+
+const char* flag_label(std::string_view name) {
+  if (name == flag::kUnacceptableBehaviour) return "Unacceptable behaviour";
+  if (name == flag::kFastTrack) return "Fast-track incident";
+  if (name == flag::kConflictOfInterest) return "Conflict of interest";
+  if (name == flag::kStaffConduct) return "Staff conduct (HR)";
+  if (name == flag::kPersonalData) return "Personal data (information governance)";
+  if (name == flag::kPersistent) return "Persistent complainant (for a person to consider)";
+  return "Flag";
+}
+
+bool Assessment::has_flag(std::string_view name) const {
+  return std::any_of(flags.begin(), flags.end(), [&](const FlagDecision& f) { return f.name == name; });
+}
+
+std::string_view triage_text(const parser::InboundMessage& msg) {
+  std::string_view body = msg.reply_text;
+  // "See below" over a forwarded complaint: the complaint is in the forwarded part.
+  if (count_words(body) < 25 && msg.text.size() > body.size() + 40) body = msg.text;
+  return body.substr(0, kMaxScan);
+}
+
+std::optional<config::Person> resolve(const config::Config& cfg, const config::Target& t) {
+  if (t.person) return t.person;
+  if (const auto* r = cfg.role(t.role); r && !r->people.empty()) return r->people.front();
+  return std::nullopt;
+}
+
+std::string describe(const Fired& f) {
+  if (f.how == "count") return f.rule + ": " + f.matched;
+  return f.rule + ": " + f.how + " \"" + f.matched + "\"";
+}
+
+// ---- Triager ----
+
+struct Triager::Scanned {
+  std::vector<std::vector<Fired>> hits;
+  std::vector<Fired> near_misses;
+  std::size_t words = 0;
+};
+
+Triager::Triager(const config::TriageConfig& cfg) : rules_(effective_rules(cfg)), book_({}) {
+  std::vector<RuleSpec> specs;
+  auto add = [&](std::string name, const config::MatchRule& m, bool negatable) {
+    specs.push_back(RuleSpec{std::move(name), m, negatable});
+  };
+  categories_ = specs.size();
+  for (const auto& c : rules_.categories) add("category." + c.name, c.match, false);
+  complexity_ = specs.size();
+  add("complexity", rules_.complexity, false);
+  out_of_scope_ = specs.size();
+  for (const auto& o : rules_.out_of_scope) add("out_of_scope." + o.name, o.match, false);
+  complainant_types_ = specs.size();
+  for (const auto& c : rules_.complainant_types) add("complainant_type." + c.name, c.match, false);
+  routes_ = specs.size();
+  for (const auto& r : rules_.routes) add("route." + r.name, r.match, false);
+  reviewers_ = specs.size();
+  for (const auto& r : rules_.reviewers) {
+    config::MatchRule m;
+    m.keywords = r.names;
+    add("reviewer." + r.role, m, false);
+  }
+  flags_ = specs.size();
+  add("flag.fast_track", rules_.fast_track.match, true);
+  add("flag.unacceptable_behaviour", rules_.unacceptable_behaviour.match, true);
+  add("flag.staff_conduct", rules_.staff_conduct.match, true);
+  add("flag.personal_data", rules_.personal_data.match, true);
+  intents_ = specs.size();
+  add("intent.compliment", rules_.compliment, true);
+  add("intent.comment", rules_.comment, true);
+  add("intent.next_stage", rules_.next_stage, true);
+  add("intent.withdrawal", rules_.withdrawal, true);
+  add("intent.anonymous", rules_.anonymous, true);
+  add("intent.complaint", rules_.builtin ? complaint_cues() : config::MatchRule{}, true);
+  book_ = RuleBook(std::move(specs));
+}
+
+namespace {
+enum IntentRule { kCompliment, kComment, kNextStage, kWithdrawal, kAnonymous, kComplaintCue };
+enum FlagRule { kFastTrackRule, kUnacceptableRule, kStaffRule, kPersonalRule };
+}  // namespace
+
+Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageContext& ctx, const std::string& mailbox,
+                               bool want_near_misses) const {
+  (void)ctx;
+  Scanned s;
+  const std::string_view body = triage_text(msg);
+  std::string text;
+  text.reserve(msg.subject.size() + 1 + body.size());
+  text.append(msg.subject).append("\n").append(body);
+  const std::string sender = msg.from ? lower(msg.from->address) : std::string();
+  s.hits = book_.scan(ScanInput{text, sender, mailbox}, want_near_misses ? &s.near_misses : nullptr);
+  s.words = count_words(body);
+  return s;
+}
+
+Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext& ctx, const Scanned& s) const {
+  Triage t;
+  t.reply_to = reply_address(msg);
+  if (msg.from && is_own_address(msg.from->address, ctx.own_addresses)) {
+    t.intent = Intent::kFromOurselves;
+    t.reason = "From is our own address " + msg.from->address;
+    return t;
+  }
+  if (auto why = machine_mail_reason(msg); !why.empty()) {
+    t.intent = Intent::kMachineMail;
+    t.reason = why;
+    t.because.push_back({"intent.machine_mail", "header", why});
+    return t;
+  }
+  if (!t.reply_to) {
+    t.intent = Intent::kNoSender;
+    t.reason = "no usable From or Reply-To address";
+    return t;
+  }
+  if (is_own_address(t.reply_to->address, ctx.own_addresses)) {
+    t.intent = Intent::kFromOurselves;
+    t.reason = "Reply-To is our own address " + t.reply_to->address;
+    return t;
+  }
+  const auto& hit = [&](std::size_t i) -> const std::vector<Fired>& { return s.hits[intents_ + i]; };
+
+  // An existing case: by [REF] in the subject, then by the thread, then by the body.
+  const std::pair<const std::vector<std::string>*, const char*> sources[] = {
+      {&ctx.known_references, "subject names case ["},
+      {&ctx.thread_references, "In-Reply-To/References name a message of case ["},
+      {&ctx.body_references, "the text names case ["}};
+  for (const auto& [refs, why] : sources) {
+    if (refs->empty()) continue;
+    t.case_reference = refs->front();
+    t.because.push_back({"intent.follow_up", "reference", refs->front()});
+    const std::string on_case = std::string(why) + refs->front() + "]";
+    const std::string sender = lower(msg.from ? msg.from->address : t.reply_to->address);
+    if (std::find(ctx.staff_addresses.begin(), ctx.staff_addresses.end(), sender) != ctx.staff_addresses.end()) {
+      t.intent = Intent::kManagerReply;
+      t.reason = on_case + " and the sender " + sender + " is in [roles]";
+      t.because.push_back({"intent.manager_reply", "address", sender});
+    } else if (!hit(kWithdrawal).empty()) {
+      t.intent = Intent::kWithdrawal;
+      t.reason = on_case + "; the customer withdraws";
+      append(t.because, hit(kWithdrawal));
+    } else if (!hit(kNextStage).empty()) {
+      t.intent = Intent::kNextStage;
+      t.reason = on_case + "; the customer asks for the next stage";
+      append(t.because, hit(kNextStage));
+    } else {
+      t.intent = Intent::kFollowUp;
+      t.reason = on_case;
+    }
+    return t;
+  }
+
+  // Out of scope, unless it reports an incident: nobody at risk is sent elsewhere.
+  if (s.hits[flags_ + kFastTrackRule].empty()) {
+    for (std::size_t i = 0; i < rules_.out_of_scope.size(); ++i) {
+      const auto& h = s.hits[out_of_scope_ + i];
+      if (h.empty()) continue;
+      t.intent = Intent::kOutOfScope;
+      t.reason = "about " + rules_.out_of_scope[i].name + ", which is handled elsewhere";
+      append(t.because, h);
+      return t;
+    }
+  }
+
+  // Praise or a suggestion, weighed against the words of a complaint: "thank you" closes
+  // many complaints, and a compliment may mention a repair.
+  std::size_t against = hit(kComplaintCue).size();
+  for (std::size_t i = 0; i < rules_.categories.size(); ++i) against += s.hits[categories_ + i].empty() ? 0u : 1u;
+  const auto outweighs = [&](std::size_t praise) { return praise >= 1 && (against == 0 || praise >= against + 2); };
+  if (outweighs(hit(kCompliment).size()) && hit(kCompliment).size() >= hit(kComment).size()) {
+    t.intent = Intent::kCompliment;
+    t.reason = "words of praise and no complaint";
+    append(t.because, hit(kCompliment));
+    return t;
+  }
+  if (outweighs(hit(kComment).size())) {
+    t.intent = Intent::kComment;
+    t.reason = "a comment or suggestion, not a complaint";
+    append(t.because, hit(kComment));
+    return t;
+  }
+  t.intent = Intent::kNewComplaint;
+  t.reason = "a person wrote, no known case reference";
+  append(t.because, hit(kComplaintCue));
+  return t;
+}
+
+Triage Triager::classify(const parser::InboundMessage& msg, const TriageContext& ctx) const {
+  return intent_of(msg, ctx, scan(msg, ctx, "", false));
+}
+
+Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessage& msg, const AssessInput& in) const {
+  const Scanned s = scan(msg, in.ctx, in.mailbox, true);
+  Assessment a;
+  a.intent = intent_of(msg, in.ctx, s);
+  a.near_misses = s.near_misses;
+  const auto& intent_hit = [&](std::size_t i) -> const std::vector<Fired>& { return s.hits[intents_ + i]; };
+
+  // Kind. Anonymous mail follows procedure.anonymous (the council: "recorded as a comment").
+  switch (a.intent.intent) {
+    case Intent::kCompliment: a.kind = CaseKind::kCompliment; break;
+    case Intent::kComment: a.kind = CaseKind::kComment; break;
+    default: a.kind = CaseKind::kComplaint; break;
+  }
+  const std::string display = lower(msg.from ? msg.from->name : "");
+  const std::string local = msg.from ? lower(msg.from->address.substr(0, msg.from->address.find('@'))) : "";
+  if (!intent_hit(kAnonymous).empty()) append(a.anonymous_because, intent_hit(kAnonymous));
+  if (display == "anonymous" || local == "anonymous" || local == "anon")
+    a.anonymous_because.push_back({"intent.anonymous", "sender", msg.from->address});
+  a.anonymous = !a.anonymous_because.empty();
+  if (a.anonymous && a.kind == CaseKind::kComplaint && a.intent.intent == Intent::kNewComplaint &&
+      cfg.procedure.anonymous == "comment")
+    a.kind = CaseKind::kComment;
+
+  // Categories: every one whose rule fired.
+  for (std::size_t i = 0; i < rules_.categories.size(); ++i) {
+    const auto& h = s.hits[categories_ + i];
+    if (!h.empty()) a.categories.push_back({rules_.categories[i].name, rules_.categories[i].label, h});
+  }
+
+  // Routing: the first route that fires; several departments make it complex.
+  std::vector<std::string> departments;
+  for (std::size_t i = 0; i < rules_.routes.size(); ++i) {
+    const auto& h = s.hits[routes_ + i];
+    if (h.empty()) continue;
+    const auto& r = rules_.routes[i];
+    if (std::find(departments.begin(), departments.end(), r.department) == departments.end())
+      departments.push_back(r.department);
+    if (!a.routing.department.empty()) continue;
+    a.routing.department = r.department;
+    a.routing.manager = resolve(cfg, r.manager);
+    a.routing.because = h;
+    a.routing.note = "route " + r.name + " → " + r.department;
+  }
+
+  // Complexity (high): the wording, several categories or services, or a long message.
+  append(a.complex_because, s.hits[complexity_]);
+  if (rules_.complex_categories > 0 && a.categories.size() >= static_cast<std::size_t>(rules_.complex_categories))
+    a.complex_because.push_back({"complexity", "count", std::to_string(a.categories.size()) + " categories"});
+  if (departments.size() >= 2)
+    a.complex_because.push_back({"complexity", "count", std::to_string(departments.size()) + " departments"});
+  if (rules_.complex_words > 0 && s.words >= static_cast<std::size_t>(rules_.complex_words))
+    a.complex_because.push_back({"complexity", "count", std::to_string(s.words) + " words"});
+  a.complex = !a.complex_because.empty();
+
+  for (std::size_t i = 0; i < rules_.complainant_types.size(); ++i) {
+    const auto& h = s.hits[complainant_types_ + i];
+    if (h.empty()) continue;
+    a.complainant_type = Decision{rules_.complainant_types[i].name, rules_.complainant_types[i].name, h};
+    break;
+  }
+
+  // Safety and fairness flags. None of them restricts anyone: each tells a person.
+  const std::pair<const config::FlagRule*, const char*> flag_rules[] = {
+      {&rules_.fast_track, flag::kFastTrack},
+      {&rules_.unacceptable_behaviour, flag::kUnacceptableBehaviour},
+      {&rules_.staff_conduct, flag::kStaffConduct},
+      {&rules_.personal_data, flag::kPersonalData}};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto& h = s.hits[flags_ + i];
+    if (h.empty()) continue;
+    const auto& [rule, name] = flag_rules[i];
+    FlagDecision f;
+    f.name = name;
+    f.label = flag_label(name);
+    f.because = h;
+    f.notify = resolve(cfg, rule->notify);
+    if (!rule->department.empty() && a.routing.department.empty() && f.notify) {
+      a.routing.department = rule->department;
+      a.routing.manager = f.notify;
+      a.routing.because = h;
+      a.routing.note = std::string("flag ") + name + " → " + rule->department;
+    }
+    a.flags.push_back(std::move(f));
+  }
+  for (std::size_t i = 0; i < rules_.reviewers.size(); ++i) {
+    const auto& h = s.hits[reviewers_ + i];
+    if (h.empty()) continue;
+    const auto& r = rules_.reviewers[i];
+    FlagDecision f;
+    f.name = flag::kConflictOfInterest;
+    f.label = flag_label(f.name);
+    f.because = h;
+    f.because.push_back({"reviewer." + r.role, "role", r.role});
+    if (const auto* role = cfg.role(r.role)) a.conflicted.insert(a.conflicted.end(), role->people.begin(), role->people.end());
+    if (!a.alternate_reviewer) a.alternate_reviewer = resolve(cfg, r.alternate);
+    if (!a.has_flag(flag::kConflictOfInterest)) a.flags.push_back(std::move(f));
+    else append(std::find_if(a.flags.begin(), a.flags.end(), [](const FlagDecision& x) { return x.name == flag::kConflictOfInterest; })->because, f.because);
+  }
+  const auto& p = rules_.persistent;
+  std::vector<Fired> persistent;
+  if (p.cases > 0 && in.sender_cases + 1 >= p.cases && a.intent.intent == Intent::kNewComplaint)
+    persistent.push_back({"flag.persistent_complainant", "count",
+                          std::to_string(in.sender_cases + 1) + " cases from this sender within " + config::to_string(p.within)});
+  if (p.messages > 0 && in.sender_messages + 1 >= p.messages)
+    persistent.push_back({"flag.persistent_complainant", "count",
+                          std::to_string(in.sender_messages + 1) + " messages from this sender within " +
+                              config::to_string(p.within)});
+  if (!persistent.empty()) a.flags.push_back({{flag::kPersistent, flag_label(flag::kPersistent), persistent}, std::nullopt});
+  std::stable_sort(a.flags.begin(), a.flags.end(), [](const FlagDecision& x, const FlagDecision& y) {
+    auto rank = [](const std::string& n) { return std::find(std::begin(kFlagOrder), std::end(kFlagOrder), n) - std::begin(kFlagOrder); };
+    return rank(x.name) < rank(y.name);
+  });
+  a.serious = a.has_flag(flag::kFastTrack) || a.has_flag(flag::kStaffConduct);
+
+  if (a.intent.intent == Intent::kOutOfScope) {
+    for (std::size_t i = 0; i < rules_.out_of_scope.size(); ++i) {
+      if (s.hits[out_of_scope_ + i].empty()) continue;
+      a.out_of_scope = Decision{rules_.out_of_scope[i].name, rules_.out_of_scope[i].name, s.hits[out_of_scope_ + i]};
+      a.where_to_go = rules_.out_of_scope[i].where;
+      break;
+    }
+  }
+  if (a.routing.note.empty()) {
+    const std::string fallback = !cfg.procedure.referral_manager.empty() ? cfg.procedure.referral_manager
+                                 : !cfg.procedure.coordinator.empty()     ? cfg.procedure.coordinator
+                                                                          : std::string("nobody");
+    a.routing.note = "no route fired: the procedure's " + fallback + " handles it";
+  }
+  if (a.alternate_reviewer) a.routing.note += "; the named reviewer is replaced by " + a.alternate_reviewer->address;
+  return a;
+}
+
+// ---- Plans and letters ----
+
+std::vector<LetterSpec> flag_letters(const config::Config& cfg, const Assessment& a) {
+  std::vector<LetterSpec> out;
+  if (a.flags.empty()) return out;
+  std::string names, reasons;
+  for (const auto& f : a.flags) {
+    names += (names.empty() ? "" : ", ") + f.label;
+    for (const auto& b : f.because) reasons += "- " + f.label + ": " + describe(b) + "\n";
+  }
+  const bool urgent = a.has_flag(flag::kFastTrack);
+  auto letter = [&](const std::string& event, const config::Person& to) {
+    LetterSpec l;
+    l.event = event;
+    l.template_name = "flag";
+    l.to = Recipient{false, to};
+    l.fields = {{"flags", names}, {"reasons", reasons}, {"urgent", urgent ? "yes" : ""},
+                {"to_customer", ""}, {"recipient_name", to.name.empty() ? to.address : to.name}};
+    out.push_back(std::move(l));
+  };
+  std::vector<std::string> told;
+  // The fast-track role first and at once: the deadline clock, working hours and the
+  // coordinator's inbox do not apply to someone at risk.
+  for (const auto& f : a.flags) {
+    if (!f.notify || std::find(told.begin(), told.end(), f.notify->address) != told.end()) continue;
+    letter(f.name == flag::kFastTrack ? "fast_track" : "flag", *f.notify);
+    told.push_back(f.notify->address);
+  }
+  if (const auto* r = cfg.role(cfg.procedure.coordinator); r && !r->people.empty()) {
+    if (std::find(told.begin(), told.end(), r->people.front().address) == told.end()) letter("flag", r->people.front());
+  }
+  return out;
+}
+
+Plan out_of_scope_plan(const Assessment& a, Instant now) {
+  Plan plan;
+  plan.stage = 0;
+  plan.state = CaseState::kClosed;
+  plan.closed_at = now;
+  LetterSpec l;
+  l.event = "out_of_scope";
+  l.template_name = "out_of_scope";
+  l.to = Recipient{true, {}};
+  l.fields = {{"where_to_go", a.where_to_go}, {"topic", a.out_of_scope ? a.out_of_scope->name : ""},
+              {"to_customer", "yes"}, {"recipient_name", ""}};
+  plan.letters.push_back(std::move(l));
+  plan.events.emplace_back("out-of-scope", "handled elsewhere (" + (a.out_of_scope ? a.out_of_scope->name : "") +
+                                               "): the customer is told where to go; closed");
+  return plan;
+}
+
+std::vector<std::pair<std::string, std::string>> triage_events(const Assessment& a) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto reasons = [](const std::vector<Fired>& b) {
+    std::string s;
+    for (const auto& f : b) s += (s.empty() ? "" : "; ") + describe(f);
+    return s;
+  };
+  out.emplace_back("triage", std::string("intent ") + to_string(a.intent.intent) + ", kind " + to_string(a.kind) +
+                                 ": " + a.intent.reason + (a.intent.because.empty() ? "" : " (" + reasons(a.intent.because) + ")"));
+  if (a.anonymous) out.emplace_back("triage", "anonymous (" + reasons(a.anonymous_because) + ")");
+  for (const auto& c : a.categories) out.emplace_back("triage", "category " + c.name + " (" + reasons(c.because) + ")");
+  if (a.complex) out.emplace_back("triage", "complexity high (" + reasons(a.complex_because) + ")");
+  if (a.complainant_type)
+    out.emplace_back("triage", "complainant type " + a.complainant_type->name + " (" + reasons(a.complainant_type->because) + ")");
+  out.emplace_back("triage", "routing: " + a.routing.note +
+                                 (a.routing.because.empty() ? "" : " (" + reasons(a.routing.because) + ")"));
+  for (const auto& f : a.flags) out.emplace_back("flag", f.label + " (" + reasons(f.because) + ")");
+  return out;
+}
+
+}  // namespace complaintd::triage

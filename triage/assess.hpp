@@ -1,0 +1,124 @@
+#pragma once
+// Everything triage decides about one message, and why: intent, kind, categories,
+// complexity, complainant type, routing, safety and fairness flags, out of scope. Pure: the
+// caller passes what only the store knows (which references are real cases, how many
+// cases and messages the sender has sent lately), and `now` is never read here.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "parser/inbound_message.hpp"
+#include "triage/classify.hpp"
+#include "triage/lifecycle.hpp"
+#include "triage/rules.hpp"
+
+namespace complaintd::triage {
+
+/// Flag names, as stored on the case and in letters.
+namespace flag {
+inline constexpr const char* kUnacceptableBehaviour = "unacceptable_behaviour";
+inline constexpr const char* kFastTrack = "fast_track";
+inline constexpr const char* kConflictOfInterest = "conflict_of_interest";
+inline constexpr const char* kStaffConduct = "staff_conduct";
+inline constexpr const char* kPersonalData = "personal_data";
+inline constexpr const char* kPersistent = "persistent_complainant";
+}  // namespace flag
+
+/// For people: "Fast-track incident".
+const char* flag_label(std::string_view name);
+
+struct Decision {
+  std::string name;   ///< what was decided ("service_delivery", "apprentice", "fast_track" …)
+  std::string label;  ///< for people
+  std::vector<Fired> because;
+};
+
+struct FlagDecision : Decision {
+  std::optional<config::Person> notify;  ///< told at once, besides the coordinator
+};
+
+struct Routing {
+  std::string department;
+  std::optional<config::Person> manager;  ///< the routed referral manager
+  std::vector<Fired> because;
+  std::string note;  ///< in words, including the fallback when no rule fired
+};
+
+struct Assessment {
+  Triage intent;
+  CaseKind kind = CaseKind::kComplaint;
+  bool anonymous = false;
+  std::vector<Fired> anonymous_because;
+  std::vector<Decision> categories;
+  bool complex = false;
+  std::vector<Fired> complex_because;
+  std::optional<Decision> complainant_type;
+  Routing routing;
+  std::vector<FlagDecision> flags;
+  bool serious = false;  ///< a fast-track incident or staff conduct: a person decides on withdrawal
+  std::vector<config::Person> conflicted;         ///< named in the complaint: may not handle it
+  std::optional<config::Person> alternate_reviewer;
+  std::optional<Decision> out_of_scope;
+  std::string where_to_go;  ///< for out of scope
+  std::vector<Fired> near_misses;  ///< keyword matches dropped for negation or an exclude phrase
+
+  [[nodiscard]] bool has_flag(std::string_view name) const;
+};
+
+/// What only the caller knows.
+struct AssessInput {
+  TriageContext ctx;
+  std::string mailbox;       ///< the [[mailbox]] it came to; empty for `complaintd ingest`
+  int sender_cases = 0;      ///< cases opened from this sender within the persistent window, before this one
+  int sender_messages = 0;   ///< messages from this sender within the window, before this one
+};
+
+/// The config's [triage] compiled: built once per config load, immutable, shared.
+class Triager {
+ public:
+  explicit Triager(const config::TriageConfig& rules);
+
+  Assessment assess(const config::Config& cfg, const parser::InboundMessage& msg, const AssessInput& in) const;
+  /// Only the intent (what classify() does with the built-in rules).
+  Triage classify(const parser::InboundMessage& msg, const TriageContext& ctx) const;
+
+  [[nodiscard]] const config::TriageConfig& rules() const { return rules_; }
+  [[nodiscard]] std::size_t rule_count() const { return book_.size(); }
+
+ private:
+  struct Scanned;
+  Scanned scan(const parser::InboundMessage& msg, const TriageContext& ctx, const std::string& mailbox,
+               bool want_near_misses) const;
+  Triage intent_of(const parser::InboundMessage& msg, const TriageContext& ctx, const Scanned& s) const;
+
+  config::TriageConfig rules_;
+  RuleBook book_;
+  // Where each group of rules starts in book_.
+  std::size_t categories_ = 0, complexity_ = 0, out_of_scope_ = 0, complainant_types_ = 0, routes_ = 0,
+              reviewers_ = 0, flags_ = 0, intents_ = 0;
+};
+
+/// The body text triage reads: what the sender wrote this time (`reply_text`), unless that
+/// is a line or two above a forwarded or quoted complaint, then the whole `text`.
+std::string_view triage_text(const parser::InboundMessage& msg);
+
+/// The person a target names: a role's first person, or the person written out.
+std::optional<config::Person> resolve(const config::Config& cfg, const config::Target& t);
+
+/// Extra letters for a new case's plan: the coordinator told about the flags ("flag"), the
+/// fast-track role told at once ("fast_track", template "flag"). Fields: flags, reasons,
+/// urgent.
+std::vector<LetterSpec> flag_letters(const config::Config& cfg, const Assessment& a);
+
+/// The plan for an out-of-scope message: recorded and closed, the customer told where to go.
+Plan out_of_scope_plan(const Assessment& a, Instant now);
+
+/// Timeline entries that say what triage decided and why.
+std::vector<std::pair<std::string, std::string>> triage_events(const Assessment& a);
+
+/// One line per decision, for people ("category service_delivery: keyword \"not collected\"").
+std::string describe(const Fired& f);
+
+}  // namespace complaintd::triage

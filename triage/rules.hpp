@@ -1,0 +1,85 @@
+#pragma once
+// The rule matcher of triage: every rule of [triage] (and the built-in wording) compiled
+// once into RE2, and one scan of a message that says which rules fired and on what text.
+// All the patterns run together as one RE2::Set (a single DFA pass over the text); only the
+// rules the set says matched are run again on their own to find the words and check them
+// for negation ("I was not assaulted").
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include "config/config.hpp"
+
+
+namespace complaintd::triage {
+
+/// Why a rule fired: its name, how (keyword, pattern, domain, address, mailbox, count…)
+/// and the text that matched.
+struct Fired {
+  std::string rule;
+  std::string how;
+  std::string matched;
+  bool operator==(const Fired&) const = default;
+};
+
+/// What the rules look at.
+struct ScanInput {
+  std::string_view text;     ///< the subject, a newline, then the body (the caller chooses which)
+  std::string_view sender;   ///< lower-case address, may be empty
+  std::string_view mailbox;  ///< the [[mailbox]] name, empty for `complaintd ingest`
+};
+
+/// One compiled rule. `negatable`: a keyword preceded in its clause by "not", "never",
+/// "no", "wasn't"… does not count (intents and safety flags; categories are about what
+/// did *not* happen as often as not, so they are not negatable).
+struct RuleSpec {
+  std::string name;
+  config::MatchRule match;
+  bool negatable = false;
+};
+
+class RuleBook {
+ public:
+  explicit RuleBook(std::vector<RuleSpec> rules);
+  ~RuleBook();
+  RuleBook(RuleBook&&) noexcept;
+  RuleBook& operator=(RuleBook&&) noexcept;
+
+  /// Per rule (in the order given), what fired; empty when it did not. `near_misses`
+  /// collects keyword matches dropped for negation or an `exclude` phrase, for explain.
+  [[nodiscard]] std::vector<std::vector<Fired>> scan(const ScanInput& in, std::vector<Fired>* near_misses) const;
+
+  [[nodiscard]] std::size_t size() const { return rules_.size(); }
+  [[nodiscard]] const RuleSpec& spec(std::size_t i) const { return rules_[i].spec; }
+
+ private:
+  struct Compiled {
+    RuleSpec spec;
+    std::unique_ptr<re2::RE2> keywords;  ///< every keyword as one alternation, whole words
+    std::unique_ptr<re2::RE2> exclude;
+    std::vector<std::unique_ptr<re2::RE2>> patterns;
+  };
+  /// Which rule and which of its regexes a set entry stands for (-1: the keywords).
+  struct Entry {
+    std::size_t rule;
+    int pattern;
+  };
+  std::vector<Compiled> rules_;
+  std::vector<Entry> entries_;
+  std::unique_ptr<re2::RE2::Set> set_;
+};
+
+/// True when the words before `at` in the same clause negate what follows ("I was not
+/// assaulted", "nobody threatened", "I don't want to withdraw").
+bool negated_before(std::string_view text, std::size_t at);
+
+/// "assault*" → RE2 syntax for one keyword: words separated by any run of spaces, a final
+/// "*" for any word ending.
+std::string keyword_regex(std::string_view keyword);
+
+}  // namespace complaintd::triage
