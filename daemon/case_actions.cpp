@@ -73,6 +73,7 @@ std::string subject_for(const triage::LetterSpec& l, const store::CaseRow& c) {
       {"referral", "New case for you"},        {"reminder", "Reminder: response due"},
       {"escalation", "Overdue case"},          {"withdrawn", "Case withdrawn"},
       {"compliment_forward", "A compliment"},  {"comment_forward", "A comment"},
+      {"flag", "Triage flag"},                 {"fast_track", "URGENT fast-track incident"},
   };
   const auto it = kTitles.find(l.event);
   const std::string title = it == kTitles.end() ? l.event : it->second;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -17,8 +18,10 @@
 #include "daemon/logging.hpp"
 #include "daemon/quarantine.hpp"
 #include "daemon/message_json.hpp"
+#include "daemon/parse_limits.hpp"
 #include "daemon/runtime.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon/triage_report.hpp"
 #include "outbound/letter.hpp"
 #include "parser/parse.hpp"
 #include "triage/classify.hpp"
@@ -120,6 +123,33 @@ int cmd_parse() {
   return kExitOk;
 }
 
+int cmd_explain(const std::string& config_path, const std::string& format, const std::string& mailbox) {
+  if (format != "text" && format != "json") {
+    std::cerr << "--format: text or json\n";
+    return kExitUsage;
+  }
+  auto rt = load_or_report(config_path);
+  if (!rt) return kExitConfig;
+  const auto msg = parser::parse(read_stdin(), parse_limits(rt->config.parser));
+  // Nothing is read from or written to the database: a reference of the right format in
+  // the subject or the text is taken to be a real case, the thread is not looked up and
+  // the sender has no history.
+  triage::AssessInput in;
+  in.ctx.own_addresses = rt->config.own_addresses();
+  in.ctx.known_references = rt->references.find_tagged(msg.subject);
+  in.ctx.body_references = rt->references.find_in_text(triage::triage_text(msg));
+  for (const auto& role : rt->config.roles)
+    for (const auto& p : role.people) {
+      std::string a = p.address;
+      for (auto& ch : a) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      in.ctx.staff_addresses.push_back(a);
+    }
+  in.mailbox = mailbox;
+  const auto a = rt->triager->assess(rt->config, msg, in);
+  std::cout << (format == "json" ? assessment_json(a) : assessment_text(a));
+  return kExitOk;
+}
+
 std::unique_ptr<store::Store> open_store_for_reading(const std::string& config_path) {
   auto rt = load_or_report(config_path);
   if (!rt) return nullptr;
@@ -188,6 +218,19 @@ int cmd_cases_show(const std::string& config_path, const std::string& reference)
               << ">\n";
   if (!c.expected_by_date.empty()) std::cout << "  Customer told to expect a response by " << c.expected_by_date << "\n";
   if (!c.closed_at.empty()) std::cout << "  Closed:     " << c.closed_at << "\n";
+  auto lines = [](std::string s) {
+    for (auto& ch : s)
+      if (ch == '\n') ch = ',';
+    return s;
+  };
+  if (!c.categories.empty()) std::cout << "  Categories: " << lines(c.categories) << "\n";
+  if (!c.department.empty()) std::cout << "  Department: " << c.department << "\n";
+  if (!c.complainant_type.empty()) std::cout << "  Complainant type: " << c.complainant_type << "\n";
+  if (c.complex) std::cout << "  Complexity: high\n";
+  if (!c.flags.empty()) std::cout << "  Flags:      " << lines(c.flags) << "\n";
+  if (auto why = store->case_triage(c.id); why && !why->empty()) {
+    std::cout << "\nTriage (the rules that fired):\n" << triage_rows_text(*why);
+  }
   if (auto deadlines = store->case_deadlines(c.id); deadlines && !deadlines->empty()) {
     std::cout << "\nDeadlines:\n";
     for (const auto& d : *deadlines) {
@@ -325,6 +368,13 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("parse", "Print the message on standard input as parsed JSON (nothing is stored)");
 
+  auto* explain = app.add_subcommand("explain", "What triage would decide for the message on standard input, and why (nothing is stored or sent)");
+  explain->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+  std::string explain_format = "text";
+  explain->add_option("--format", explain_format, "text or json")->capture_default_str();
+  std::string explain_mailbox;
+  explain->add_option("--mailbox", explain_mailbox, "The [[mailbox]] name it came to (for mailbox rules)");
+
   auto* cases = app.add_subcommand("cases", "List and show cases");
   cases->require_subcommand(1);
   cases->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
@@ -364,6 +414,7 @@ int main(int argc, char** argv) {
     if (*tick) return cmd_tick(config_path, tick_at);
     if (*ingest) return cmd_ingest(config_path);
     if (app.got_subcommand("parse")) return cmd_parse();
+    if (*explain) return cmd_explain(config_path, explain_format, explain_mailbox);
     if (*cases_list) return cmd_cases_list(config_path, json);
     if (*cases_show) return cmd_cases_show(config_path, reference);
     if (*outbox_list) return cmd_outbox_list(config_path, status);

@@ -1,11 +1,13 @@
 #include "daemon/ingest.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 
 #include "daemon/case_actions.hpp"
 #include "daemon/parse_limits.hpp"
 #include "daemon/store/attachment_files.hpp"
+#include "daemon/triage_report.hpp"
 #include "outbound/letter.hpp"
 #include "parser/parse.hpp"
 #include "triage/classify.hpp"
@@ -33,6 +35,28 @@ Result<void> store_attachment_files(const Runtime& rt, const parser::InboundMess
     if (auto r = files.put(a.sha256, a.content); !r) return Error{"storing attachment: " + r.error().message};
   }
   return {};
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// The persistent-complainant window as a span of time. Working days are counted as
+/// calendar days at 7 for 5: the flag only asks a person to look, so a day either way
+/// does not matter, and the count needs no calendar walk per message.
+std::chrono::seconds window_of(const config::Duration& d) {
+  long long days = d.count;
+  if (d.unit == config::Duration::Unit::kWorkingDays) days = (d.count * 7 + 4) / 5;
+  if (d.unit == config::Duration::Unit::kHours) return std::chrono::hours(d.count);
+  return std::chrono::hours(24 * days);
+}
+
+template <typename T, typename F>
+std::string joined(const std::vector<T>& items, F name) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : "\n") + name(i);
+  return s;
 }
 
 void record_attachments(store::Tx& tx, std::int64_t message_row, const parser::InboundMessage& msg) {
@@ -87,16 +111,41 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
     const auto row = tx.insert_message(m, "pending", "");
     record_attachments(tx, row, msg);
 
-    triage::TriageContext ctx;
+    // What only the store knows, looked up here and passed to the pure triage.
+    triage::AssessInput in;
+    auto& ctx = in.ctx;
     ctx.own_addresses = rt.config.own_addresses();
     for (const auto& ref : rt.references.find_tagged(msg.subject)) {
       if (auto c = tx.find_case(ref)) ctx.known_references.push_back(c->reference);
     }
-    const auto t = triage::classify(msg, ctx);
+    std::vector<std::string> thread = msg.references;
+    if (!msg.in_reply_to.empty()) thread.push_back(msg.in_reply_to);
+    if (auto ref = tx.case_for_message_ids(thread)) ctx.thread_references.push_back(*ref);
+    for (const auto& ref : rt.references.find_in_text(triage::triage_text(msg))) {
+      if (auto c = tx.find_case(ref)) ctx.body_references.push_back(c->reference);
+    }
+    for (const auto& role : rt.config.roles)
+      for (const auto& p : role.people) ctx.staff_addresses.push_back(lower(p.address));
+    in.mailbox = location.mailbox;
+    const std::string sender = msg.from ? msg.from->address : std::string();
+    if (!sender.empty()) {
+      const std::string since = triage::iso_instant(now - window_of(rt.config.triage.persistent.within));
+      in.sender_cases = tx.count_sender_cases(sender, since);
+      in.sender_messages = std::max(0, tx.count_sender_messages(sender, since) - 1);  // not this one
+    }
+    const auto a = rt.triager->assess(rt.config, msg, in);
+    const auto& t = a.intent;
     out.reason = t.reason;
+    const auto record = [&](std::optional<std::int64_t> case_id) {
+      for (const auto& r : triage_rows(a)) tx.insert_triage(row, case_id, r);
+    };
 
     switch (t.intent) {
-      case triage::Intent::kNewComplaint: {
+      case triage::Intent::kNewComplaint:
+      case triage::Intent::kCompliment:
+      case triage::Intent::kComment:
+      case triage::Intent::kOutOfScope: {
+        const bool out_of_scope = t.intent == triage::Intent::kOutOfScope;
         const auto& stage = rt.config.stages.front();
         const auto plan = triage::plan_new_case(msg, t, stage, rt.calendar, rt.zone, now);
         const auto local = std::chrono::year_month_day{rt.zone.local_date(now)};
@@ -105,6 +154,7 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
         const auto reference = rt.references.format(year, static_cast<unsigned>(local.month()), seq);
 
         store::NewCase c;
+        c.kind = out_of_scope ? "out_of_scope" : triage::to_string(a.kind);
         c.stage = plan.stage;
         c.customer_address = plan.customer_address;
         c.customer_name = plan.customer_name;
@@ -115,31 +165,64 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
         c.respond_by_date = triage::iso_date(plan.respond_by.date);
         c.message_row = row;
         const auto case_id = tx.insert_case(reference, c, now_iso);
-        store::CaseUpdate summary;
-        summary.summary = summary_of(msg.text);
-        tx.update_case(case_id, summary);
-        tx.set_message_outcome(row, "new-case", t.reason, case_id);
+        store::CaseUpdate decided;
+        decided.summary = summary_of(msg.text);
+        decided.categories = joined(a.categories, [](const triage::Decision& d) { return d.name; });
+        decided.flags = joined(a.flags, [](const triage::FlagDecision& f) { return f.name; });
+        decided.department = a.routing.department;
+        decided.complainant_type = a.complainant_type ? a.complainant_type->name : std::string();
+        decided.serious = a.serious;
+        tx.update_case(case_id, decided);
+        tx.set_message_outcome(row, out_of_scope ? "out-of-scope" : "new-case", t.reason, case_id);
         tx.insert_event(case_id, now_iso, "received",
-                        "complaint received from " + plan.customer_address + " (message " +
+                        std::string(out_of_scope ? "message" : triage::to_string(a.kind)) + " received from " +
+                            plan.customer_address + " (message " +
                             (msg.message_id.empty() ? "without Message-ID" : "<" + msg.message_id + ">") + ")");
+        for (const auto& [kind, detail] : triage::triage_events(a)) tx.insert_event(case_id, now_iso, kind, detail);
+        record(case_id);
 
-        // The procedure takes it from here: stage 1, its handler, deadlines and letters.
-        triage::CaseFacts facts;
-        facts.kind = triage::CaseKind::kComplaint;
-        facts.received_at = plan.received_at;
-        facts.stage_opened_at = plan.received_at;
-        const auto opened = triage::decide(facts, triage::Open{}, lifecycle_context(rt, now));
+        // The procedure takes it from here: stage 1, its handler, deadlines and letters;
+        // and whoever must hear about a flag hears now, whatever the hour.
+        triage::Plan opened;
+        if (out_of_scope) {
+          opened = triage::out_of_scope_plan(a, now);
+        } else {
+          triage::CaseFacts facts;
+          facts.kind = a.kind;
+          facts.complex = a.complex;
+          facts.serious = a.serious;
+          facts.routed_manager = a.routing.manager;
+          facts.conflicted = a.conflicted;
+          facts.alternate_reviewer = a.alternate_reviewer;
+          facts.received_at = plan.received_at;
+          facts.stage_opened_at = plan.received_at;
+          opened = triage::decide(facts, triage::Open{}, lifecycle_context(rt, now));
+        }
+        for (auto& l : triage::flag_letters(rt.config, a)) opened.letters.push_back(std::move(l));
         if (auto applied = apply_plan(tx, rt, case_id, opened, now); !applied) return applied.error();
         out.kind = IngestOutcome::Kind::kNewCase;
         out.reference = reference;
         return {};
       }
-      case triage::Intent::kFollowUp: {
+      case triage::Intent::kFollowUp:
+      case triage::Intent::kNextStage:
+      case triage::Intent::kWithdrawal:
+      case triage::Intent::kManagerReply: {
         const auto c = tx.find_case(*t.case_reference);
-        tx.set_message_outcome(row, "follow-up", t.reason, c->id);
-        tx.insert_event(c->id, now_iso, "customer-message",
+        tx.set_message_outcome(row, triage::to_string(t.intent), t.reason, c->id);
+        // Recognised and put on the timeline; the handler (or the manager-reply commands)
+        // act on it: a request for the next stage is not granted by a keyword.
+        const char* kind = t.intent == triage::Intent::kNextStage      ? "next-stage-request"
+                           : t.intent == triage::Intent::kWithdrawal   ? "withdrawal-request"
+                           : t.intent == triage::Intent::kManagerReply ? "manager-reply"
+                                                                       : "customer-message";
+        tx.insert_event(c->id, now_iso, kind,
                         "message from " + (msg.from ? msg.from->address : std::string("unknown sender")) + ": " +
-                            outbound::sanitize_header_text(msg.subject, 200));
+                            outbound::sanitize_header_text(msg.subject, 200) + " (" +
+                            outbound::sanitize_header_text(t.reason, 300) + ")");
+        for (const auto& f : a.flags)
+          tx.insert_event(c->id, now_iso, "flag", f.label + " (in a later message)");
+        record(c->id);
         out.kind = IngestOutcome::Kind::kFollowUp;
         out.reference = c->reference;
         return {};
@@ -157,6 +240,7 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
           tx.insert_event(c->id, now_iso, "automatic-message", "not answered: " + t.reason);
         }
         tx.set_message_outcome(row, triage::to_string(t.intent), t.reason, case_id);
+        record(case_id);
         out.kind = IngestOutcome::Kind::kNotAnswered;
         return {};
       }

@@ -23,7 +23,8 @@ Result<std::shared_ptr<const Runtime>> Runtime::load(const std::filesystem::path
   auto rt = std::make_shared<Runtime>(Runtime{*loaded.config, triage::WorkingCalendar(loaded.config->calendar),
                                               std::move(*zone),
                                               triage::ReferenceFormat(loaded.config->service.reference_format),
-                                              {}});
+                                              {}, nullptr});
+  rt->triager = std::make_shared<const triage::Triager>(rt->config.triage);
   // Every template in the folder is loaded and checked; those the procedure can ask for
   // must be there.
   std::set<std::string> names;

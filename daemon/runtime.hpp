@@ -11,6 +11,7 @@
 
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "triage/assess.hpp"
 #include "triage/calendar.hpp"
 #include "triage/reference.hpp"
 
@@ -22,6 +23,7 @@ struct Runtime {
   triage::Zone zone;
   triage::ReferenceFormat references;
   std::map<std::string, std::string> templates;  ///< letter kind → mustache text
+  std::shared_ptr<const triage::Triager> triager;  ///< [triage] compiled
 
   /// Loads the config file and the templates; every problem is listed, none is fatal
   /// until all are known (check-config prints them all).

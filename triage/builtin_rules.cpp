@@ -119,12 +119,10 @@ config::TriageConfig make_builtin() {
        "smoking gun", "knife-edge", "knife edge"});
   // Staff conduct: what a member of staff did, not the organisation's service.
   t.staff_conduct.match = words(
-      {"staff conduct", "conduct of", "behaviour of your", "behavior of your", "member of staff was",
-       "staff member was", "officer was", "adviser was", "advisor was", "manager was", "receptionist was",
-       "driver was", "tutor was", "assessor was", "caseworker was", "employee was", "worker was",
-       "swore at me", "shouted at me", "threatened me", "bullied me", "harassed me", "touched me",
+      {"staff conduct", "conduct of", "behaviour of your", "behavior of your", "swore at me", "shouted at me", "threatened me", "bullied me", "harassed me", "touched me",
        "drunk at work", "smelled of alcohol", "made a racist", "made racist", "made a sexist", "inappropriate comment*",
-       "inappropriate remark*", "inappropriate behaviour", "sexual comment*", "stole", "theft", "fraud"});
+       "inappropriate remark*", "inappropriate behaviour", "sexual comment*", "stole", "theft", "fraud"},
+      {R"((?i)\b(?:staff|member of staff|staff member|officer|adviser|advisor|manager|receptionist|driver|tutor|assessor|caseworker|case worker|employee|worker|engineer|operative|inspector|warden|crew|collectors?)\s+(?:was|were|is|has been|had been)\s+(?:\w+\s+)?(?:rude|abusive|aggressive|threatening|intimidating|drunk|racist|sexist|homophobic|inappropriate|unprofessional|offensive|hostile|violent|bullying|disrespectful))"});
   t.personal_data.match = words({"personal data", "data breach", "data protection", "gdpr", "subject access",
                                  "freedom of information", "foi request", "confidential information",
                                  "someone else's letter", "someone else's details", "another person's details",

@@ -128,10 +128,33 @@ ALTER TABLE deadlines ADD COLUMN outcome     TEXT NOT NULL DEFAULT '';
 CREATE INDEX deadlines_case ON deadlines(case_id) WHERE done_at IS NULL;
 )sql";
 
+// Version 4: triage's decisions on each case, why each was made (one row per rule that
+// fired, for `cases show` and `explain`), and the lookups of persistent senders.
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE cases ADD COLUMN categories       TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN flags            TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN department       TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN complainant_type TEXT NOT NULL DEFAULT '';
+CREATE TABLE triage_decisions (
+  id          INTEGER PRIMARY KEY,
+  message_row INTEGER NOT NULL REFERENCES messages(id),
+  case_id     INTEGER REFERENCES cases(id),
+  decision    TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  rule        TEXT NOT NULL,
+  how         TEXT NOT NULL,
+  matched     TEXT NOT NULL
+);
+CREATE INDEX triage_decisions_case ON triage_decisions(case_id);
+CREATE INDEX cases_customer ON cases(customer_address COLLATE NOCASE, received_at);
+CREATE INDEX messages_from ON messages(from_address COLLATE NOCASE, received_at);
+)sql";
+
 constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
     kSchemaV1,
     kSchemaV2,
     kSchemaV3,
+    kSchemaV4,
 };
 
 OutboxRow read_outbox(const Statement& s) {
@@ -183,13 +206,18 @@ CaseRow read_case(const Statement& s) {
   r.closed_at = s.text(23);
   r.summary = s.text(24);
   r.origin_message_id = s.is_null(25) ? std::string() : s.text(25);
+  r.categories = s.text(26);
+  r.flags = s.text(27);
+  r.department = s.text(28);
+  r.complainant_type = s.text(29);
   return r;
 }
 #define CASE_COLUMNS \
   "c.id, c.reference, c.kind, c.state, c.stage, c.customer_address, c.customer_name, c.subject, c.received_at, " \
   "c.respond_by, c.respond_by_date, c.created_at, c.stage_index, c.complex, c.serious, c.handler_name, "           \
   "c.handler_address, c.past_handlers, c.stage_opened_at, c.stage_due, c.stage_due_date, c.expected_by_date, "     \
-  "c.responded_at, c.closed_at, c.summary, (SELECT m.message_id FROM messages m WHERE m.id = c.opened_by)"
+  "c.responded_at, c.closed_at, c.summary, (SELECT m.message_id FROM messages m WHERE m.id = c.opened_by), "     \
+  "c.categories, c.flags, c.department, c.complainant_type"
 #define CASES_FROM " FROM cases c "
 
 DeadlineRow read_deadline(const Statement& s) {
@@ -333,7 +361,9 @@ void Tx::update_case(std::int64_t id, const CaseUpdate& u) {
       "stage_due = COALESCE(?10, stage_due), stage_due_date = COALESCE(?11, stage_due_date), "
       "respond_by = COALESCE(?12, respond_by), respond_by_date = COALESCE(?13, respond_by_date), "
       "expected_by_date = COALESCE(?14, expected_by_date), responded_at = COALESCE(?15, responded_at), "
-      "closed_at = COALESCE(?16, closed_at), summary = COALESCE(?17, summary) WHERE id = ?18");
+      "closed_at = COALESCE(?16, closed_at), summary = COALESCE(?17, summary), "
+      "categories = COALESCE(?19, categories), flags = COALESCE(?20, flags), "
+      "department = COALESCE(?21, department), complainant_type = COALESCE(?22, complainant_type) WHERE id = ?18");
   auto number = [&](int i, std::optional<std::int64_t> v) {
     if (v) s.bind(i, *v);
     else s.bind_null(i);
@@ -355,7 +385,52 @@ void Tx::update_case(std::int64_t id, const CaseUpdate& u) {
       .bind_optional(16, u.closed_at)
       .bind_optional(17, u.summary)
       .bind(18, id)
+      .bind_optional(19, u.categories)
+      .bind_optional(20, u.flags)
+      .bind_optional(21, u.department)
+      .bind_optional(22, u.complainant_type)
       .run();
+}
+
+void Tx::insert_triage(std::int64_t message_row, std::optional<std::int64_t> case_id, const TriageRow& row) {
+  auto s = c_.prepare(
+      "INSERT INTO triage_decisions(message_row, case_id, decision, value, rule, how, matched) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, message_row);
+  if (case_id) s.bind(2, *case_id);
+  else s.bind_null(2);
+  s.bind(3, row.decision).bind(4, row.value).bind(5, row.rule).bind(6, row.how).bind(7, row.matched).run();
+}
+
+int Tx::count_sender_cases(const std::string& address, const std::string& since) {
+  auto s = c_.prepare("SELECT count(*) FROM cases WHERE customer_address = ? COLLATE NOCASE AND received_at >= ?");
+  s.bind(1, address).bind(2, since);
+  return s.step() ? static_cast<int>(s.integer(0)) : 0;
+}
+
+int Tx::count_sender_messages(const std::string& address, const std::string& since) {
+  auto s = c_.prepare(
+      "SELECT count(*) FROM messages WHERE from_address = ? COLLATE NOCASE AND received_at >= ? "
+      "AND disposition != 'duplicate'");
+  s.bind(1, address).bind(2, since);
+  return s.step() ? static_cast<int>(s.integer(0)) : 0;
+}
+
+std::optional<std::string> Tx::case_for_message_ids(const std::vector<std::string>& message_ids) {
+  // Newest first: a reply quotes the latest message of the thread last in References.
+  for (auto it = message_ids.rbegin(); it != message_ids.rend(); ++it) {
+    if (it->empty()) continue;
+    auto sent = c_.prepare(
+        "SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.message_id = ? LIMIT 1");
+    sent.bind(1, *it);
+    if (sent.step()) return sent.text(0);
+    auto received = c_.prepare(
+        "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id WHERE m.message_id = ? "
+        "ORDER BY m.id LIMIT 1");
+    received.bind(1, *it);
+    if (received.step()) return received.text(0);
+  }
+  return std::nullopt;
 }
 
 void Tx::cancel_open_deadlines(std::int64_t case_id, const std::string& now) {
@@ -622,6 +697,17 @@ Result<std::vector<EventRow>> Store::case_events(std::int64_t case_id) {
     auto s = c_->prepare("SELECT at, kind, detail FROM events WHERE case_id = ? ORDER BY id");
     s.bind(1, case_id);
     while (s.step()) rows.push_back(EventRow{s.text(0), s.text(1), s.text(2)});
+    return rows;
+  });
+}
+
+Result<std::vector<TriageRow>> Store::case_triage(std::int64_t case_id) {
+  return guarded("database", [&] {
+    std::vector<TriageRow> rows;
+    auto s = c_->prepare(
+        "SELECT decision, value, rule, how, matched FROM triage_decisions WHERE case_id = ? ORDER BY id");
+    s.bind(1, case_id);
+    while (s.step()) rows.push_back(TriageRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)});
     return rows;
   });
 }

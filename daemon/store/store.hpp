@@ -77,6 +77,8 @@ struct CaseRow {
   std::string stage_opened_at, stage_due, stage_due_date, expected_by_date, responded_at, closed_at;
   std::string summary;            ///< the start of the customer's first message, for letters to staff
   std::string origin_message_id;  ///< the Message-ID of the message that opened the case
+  // Triage's decisions (schema 4): names one per line, the department and complainant type.
+  std::string categories, flags, department, complainant_type;
 };
 
 /// Changes to a case; unset fields stay as they are.
@@ -86,11 +88,13 @@ struct CaseUpdate {
   std::optional<bool> complex, serious;
   std::optional<std::string> handler_name, handler_address, past_handlers, stage_opened_at, stage_due,
       stage_due_date, respond_by, respond_by_date, expected_by_date, responded_at, closed_at, summary;
+  std::optional<std::string> categories, flags, department, complainant_type;
 
   [[nodiscard]] bool empty() const {
     return !state && !stage_name && !stage_index && !complex && !serious && !handler_name && !handler_address &&
            !past_handlers && !stage_opened_at && !stage_due && !stage_due_date && !respond_by && !respond_by_date &&
-           !expected_by_date && !responded_at && !closed_at && !summary;
+           !expected_by_date && !responded_at && !closed_at && !summary && !categories && !flags && !department &&
+           !complainant_type;
   }
 };
 
@@ -137,6 +141,15 @@ struct EventRow {
   std::string at, kind, detail;
 };
 
+/// One rule that fired for a message: what it decided and the text that made it.
+struct TriageRow {
+  std::string decision;  ///< "intent", "category", "complexity", "flag", "routing", …
+  std::string value;     ///< "new-complaint", "service_delivery", "fast_track", …
+  std::string rule;
+  std::string how;       ///< keyword, pattern, domain, address, mailbox, count, reference …
+  std::string matched;
+};
+
 /// What a transaction can do. Obtained only inside Store::transaction().
 class Tx {
  public:
@@ -173,6 +186,14 @@ class Tx {
   /// Records an attachment of the message `message_row`. Its bytes must already be in
   /// AttachmentFiles (written before the commit, so a committed row always has its file).
   std::int64_t insert_attachment(std::int64_t message_row, const NewAttachment& a);
+  /// Records why triage decided what it did about the message `message_row`.
+  void insert_triage(std::int64_t message_row, std::optional<std::int64_t> case_id, const TriageRow& row);
+  /// Cases opened from `address` since `since`, and messages from it (duplicates not counted).
+  int count_sender_cases(const std::string& address, const std::string& since);
+  int count_sender_messages(const std::string& address, const std::string& since);
+  /// The case a message with one of these Message-IDs belongs to: one we sent (outbox) or
+  /// one we received for a case.
+  std::optional<std::string> case_for_message_ids(const std::vector<std::string>& message_ids);
   std::int64_t insert_outbox(std::optional<std::int64_t> case_id, const std::string& kind,
                              const std::string& message_id, const std::string& mail_from, const std::string& rcpt,
                              const std::string& raw, const std::string& now);
@@ -216,13 +237,15 @@ class Store {
   Result<std::vector<CaseRow>> list_cases();
   Result<std::optional<CaseRow>> find_case(const std::string& reference);
   Result<std::vector<EventRow>> case_events(std::int64_t case_id);
+  /// Why triage decided what it did about the case's messages, in order.
+  Result<std::vector<TriageRow>> case_triage(std::int64_t case_id);
   Result<std::vector<OutboxRow>> case_letters(std::int64_t case_id);
   Result<std::vector<DeadlineRow>> case_deadlines(std::int64_t case_id);
   /// The earliest open deadline, if any: where the scheduler's timer is armed.
   Result<std::optional<std::string>> next_deadline();
   Result<std::vector<AttachmentRow>> message_attachments(std::int64_t message_row);
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   /// The SQL that brings the schema from `version - 1` to `version` (1 … kSchemaVersion).
   static const char* migration(int version);
 

@@ -275,10 +275,12 @@ class CouncilTimeline(TimelineTest, harness.MailTestCase):
         cal = Calendar()
         day0 = cal.working_start(cal.start(received))
         due = cal.add(day0, 20)
-        investigator, team = "investigations@example.test", "complaints-team@example.test"
+        # Triage routes potholes to the Highways department's investigator (the example's
+        # [[triage.route]] "highways").
+        investigator, team = "highways.investigations@example.test", "complaints-team@example.test"
         reminder = [Letter(investigator, "Reminder", (long_date(due),)), Letter(team, "Reminder")]
         return Expected(due, [
-            Letter(CUSTOMER, reference, ("Service Investigations", long_date(due))),
+            Letter(CUSTOMER, reference, ("Highways Investigator", long_date(due))),
             Letter(investigator, "New case for you", ("damaged my car twice", long_date(due))),
         ], [
             (cal.end_of(cal.add(day0, 15)), reminder),
