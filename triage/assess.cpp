@@ -199,16 +199,21 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
 
   // Praise or a suggestion, weighed against the words of a complaint: "thank you" closes
   // many complaints, and a compliment may mention a repair.
-  std::size_t against = hit(kComplaintCue).size();
-  for (std::size_t i = 0; i < rules_.categories.size(); ++i) against += s.hits[categories_ + i].empty() ? 0u : 1u;
-  const auto outweighs = [&](std::size_t praise) { return praise >= 1 && (against == 0 || praise >= against + 2); };
-  if (outweighs(hit(kCompliment).size()) && hit(kCompliment).size() >= hit(kComment).size()) {
+  // A category that fired counts once against praise (a plain "my bin was not collected,
+  // thanks" is a complaint); a suggestion names a service as a matter of course, so only
+  // the words of a complaint count against it.
+  const std::size_t cues = hit(kComplaintCue).size();
+  bool any_category = false;
+  for (std::size_t i = 0; i < rules_.categories.size(); ++i) any_category = any_category || !s.hits[categories_ + i].empty();
+  const std::size_t against = cues + (any_category ? 1u : 0u);
+  const std::size_t praise = hit(kCompliment).size();
+  if (praise > against && praise >= hit(kComment).size()) {
     t.intent = Intent::kCompliment;
     t.reason = "words of praise and no complaint";
     append(t.because, hit(kCompliment));
     return t;
   }
-  if (outweighs(hit(kComment).size())) {
+  if (!hit(kComment).empty() && cues == 0) {
     t.intent = Intent::kComment;
     t.reason = "a comment or suggestion, not a complaint";
     append(t.because, hit(kComment));
@@ -322,6 +327,11 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     if (!a.has_flag(flag::kConflictOfInterest)) a.flags.push_back(std::move(f));
     else append(std::find_if(a.flags.begin(), a.flags.end(), [](const FlagDecision& x) { return x.name == flag::kConflictOfInterest; })->because, f.because);
   }
+  // Machine mail, our own letters and mail without a sender are never answered: an
+  // out-of-office that quotes an incident report is not a second incident.
+  if (a.intent.intent == Intent::kMachineMail || a.intent.intent == Intent::kFromOurselves ||
+      a.intent.intent == Intent::kNoSender)
+    a.flags.clear();
   const auto& p = rules_.persistent;
   std::vector<Fired> persistent;
   if (p.cases > 0 && in.sender_cases + 1 >= p.cases && a.intent.intent == Intent::kNewComplaint)
