@@ -17,6 +17,7 @@
 #include "daemon/json.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/quarantine.hpp"
+#include "daemon/report_data.hpp"
 #include "daemon/message_json.hpp"
 #include "daemon/parse_limits.hpp"
 #include "daemon/runtime.hpp"
@@ -323,6 +324,41 @@ int cmd_quarantine_replay(const std::string& config_path, std::int64_t id) {
   return kExitOk;
 }
 
+int cmd_report(const std::string& config_path, const std::string& from_text, const std::string& to_text,
+               const std::string& format) {
+  auto from = triage::parse_iso_instant(from_text);
+  auto to = triage::parse_iso_instant(to_text);
+  if (!from || !to || from_text.size() != 10 || to_text.size() != 10) {
+    std::cerr << "--from and --to are dates like 2026-11-01\n";
+    return kExitUsage;
+  }
+  auto rt = load_or_report(config_path);
+  if (!rt) return kExitConfig;
+  const auto first = std::chrono::floor<std::chrono::days>(*from);
+  const auto last = std::chrono::floor<std::chrono::days>(*to);
+  if (last < first) {
+    std::cerr << "--to is before --from\n";
+    return kExitUsage;
+  }
+  // The period in the organisation's own days: local midnight to local midnight.
+  auto cases = load_report_cases(rt->config.service.database.string(), rt->zone.start_of_day(first),
+                                 rt->zone.start_of_day(last + std::chrono::days{1}));
+  if (!cases) {
+    std::cerr << cases.error().message << "\n";
+    return kExitTempFail;
+  }
+  std::vector<std::string> stages;
+  for (const auto& st : rt->config.stages) stages.push_back(st.name);
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto report = reports::build_report(*cases, first, last, stages, rt->calendar, rt->zone, now,
+                                            rt->config.service.name);
+  if (format == "text") std::cout << reports::to_text(report);
+  else if (format == "csv") std::cout << reports::to_csv(report);
+  else if (format == "json") std::cout << reports::to_json(report);
+  else std::cout << reports::to_html(report);
+  return kExitOk;
+}
+
 int cmd_outbox_list(const std::string& config_path, const std::string& status) {
   auto store = open_store_for_reading(config_path);
   if (!store) return kExitTempFail;
@@ -392,6 +428,15 @@ int main(int argc, char** argv) {
   std::string status;
   outbox_list->add_option("--status", status, "pending, sent or failed (default: all)");
 
+  auto* report = app.add_subcommand("report", "Cases received in a period, and whether they were answered on time");
+  std::string report_from, report_to, report_format = "text";
+  report->add_option("--from", report_from, "First day, e.g. 2026-11-01")->required();
+  report->add_option("--to", report_to, "Last day, e.g. 2026-11-30")->required();
+  report->add_option("--format", report_format, "text, csv, json or html")
+      ->check(CLI::IsMember({"text", "csv", "json", "html"}))
+      ->capture_default_str();
+  report->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+
   auto* quarantine = app.add_subcommand("quarantine", "Messages that could not be processed, kept for a person");
   quarantine->require_subcommand(1);
   quarantine->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
@@ -418,6 +463,7 @@ int main(int argc, char** argv) {
     if (*cases_list) return cmd_cases_list(config_path, json);
     if (*cases_show) return cmd_cases_show(config_path, reference);
     if (*outbox_list) return cmd_outbox_list(config_path, status);
+    if (*report) return cmd_report(config_path, report_from, report_to, report_format);
     if (*quarantine_list) return cmd_quarantine_list(config_path, quarantine_all);
     if (*quarantine_show) return cmd_quarantine_show(config_path, quarantine_id, quarantine_raw);
     if (*quarantine_replay) return cmd_quarantine_replay(config_path, quarantine_id);

@@ -12,6 +12,7 @@ rules=(
   "config:common config"
   "parser:common parser"
   "triage:common config parser triage"
+  "reports:common config triage reports"
   "outbound/letter:common outbound"
   "outbound/smtp_client:common net outbound"
   "net:common net"
@@ -35,7 +36,7 @@ for rule in "${rules[@]}"; do
   done <<< "$files"
 done
 
-pure="config parser triage outbound/letter.hpp outbound/letter.cpp"
+pure="config parser triage reports outbound/letter.hpp outbound/letter.cpp"
 if bad=$(grep -lE '#include\s*[<"](boost/asio|curl/|sqlite3\.h|spdlog/)' -r $pure 2>/dev/null); then
   echo "check-deps: pure modules must not include I/O libraries: $bad" >&2
   status=1

@@ -264,10 +264,11 @@ bool Tx::has_location(const MessageLocation& loc) {
 std::optional<std::int64_t> Tx::find_duplicate(const NewMessage& m) {
   if (m.message_id.empty()) return std::nullopt;
   // The same Message-ID alone is not enough: some mailers reuse IDs, and a complaint
-  // must never vanish as a "duplicate" of somebody else's message.
+  // must never vanish as a "duplicate" of somebody else's message. A quarantined copy was
+  // never processed, so it is no original either (its replay must go through).
   auto s = c_.prepare(
       "SELECT id FROM messages WHERE message_id = ? AND from_address = ? COLLATE NOCASE AND subject = ? "
-      "AND disposition != 'duplicate' ORDER BY id LIMIT 1");
+      "AND disposition NOT IN ('duplicate', 'quarantined', 'replayed') ORDER BY id LIMIT 1");
   s.bind(1, m.message_id).bind(2, m.from_address).bind(3, m.subject);
   if (!s.step()) return std::nullopt;
   return s.integer(0);

@@ -1,0 +1,78 @@
+#include "daemon/report_data.hpp"
+
+#include <sstream>
+
+#include "daemon/store/sqlite.hpp"
+
+namespace complaintd::daemon {
+namespace {
+
+std::optional<triage::Instant> instant(const store::Statement& s, int col) {
+  if (s.is_null(col)) return std::nullopt;
+  const std::string text = s.text(col);
+  if (text.empty()) return std::nullopt;
+  auto t = triage::parse_iso_instant(text);
+  return t ? std::optional(*t) : std::nullopt;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(s);
+  while (std::getline(in, item, '\n')) {
+    std::istringstream parts(item);
+    std::string part;
+    while (std::getline(parts, part, ',')) {
+      const auto b = part.find_first_not_of(' ');
+      if (b != std::string::npos) out.push_back(part.substr(b, part.find_last_not_of(' ') - b + 1));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<reports::ReportCase>> load_report_cases(const std::string& database, triage::Instant from,
+                                                           triage::Instant to) {
+  try {
+    store::Connection c(database, true);
+    // Triage's columns came with schema 4; a report on an older database does without them.
+    auto probe = c.prepare("SELECT COUNT(*) FROM pragma_table_info('cases') WHERE name IN ('categories', 'department')");
+    const bool triaged = probe.step() && probe.integer(0) == 2;
+    auto s = c.prepare(triaged ? "SELECT c.reference, c.kind, c.state, c.stage, c.stage_index, c.received_at, "
+                                 "c.stage_opened_at, c.acknowledge_by, c.respond_by, c.responded_at, c.closed_at, "
+                                 "(SELECT MIN(o.sent_at) FROM outbox o WHERE o.case_id = c.id "
+                                 "AND o.kind = 'acknowledgement' AND o.status = 'sent'), c.categories, c.department "
+                                 "FROM cases c WHERE c.received_at >= ? AND c.received_at < ? ORDER BY c.id"
+                               : "SELECT c.reference, c.kind, c.state, c.stage, c.stage_index, c.received_at, "
+                                 "c.stage_opened_at, c.acknowledge_by, c.respond_by, c.responded_at, c.closed_at, "
+                                 "(SELECT MIN(o.sent_at) FROM outbox o WHERE o.case_id = c.id "
+                                 "AND o.kind = 'acknowledgement' AND o.status = 'sent'), '', '' "
+                                 "FROM cases c WHERE c.received_at >= ? AND c.received_at < ? ORDER BY c.id");
+    s.bind(1, triage::iso_instant(from)).bind(2, triage::iso_instant(to));
+    std::vector<reports::ReportCase> out;
+    while (s.step()) {
+      reports::ReportCase r;
+      r.reference = s.text(0);
+      r.kind = s.text(1);
+      r.state = s.text(2);
+      r.stage = s.text(3);
+      r.stage_index = static_cast<int>(s.integer(4));
+      r.received_at = instant(s, 5).value_or(triage::Instant{});
+      r.stage_opened_at = instant(s, 6).value_or(r.received_at);
+      r.acknowledge_by = instant(s, 7).value_or(r.received_at);
+      r.respond_by = instant(s, 8).value_or(r.received_at);
+      r.responded_at = instant(s, 9);
+      r.closed_at = instant(s, 10);
+      r.acknowledged_at = instant(s, 11);
+      r.categories = split_list(s.text(12));
+      r.department = s.text(13);
+      out.push_back(std::move(r));
+    }
+    return out;
+  } catch (const store::StoreError& e) {
+    return Error{std::string("database: ") + e.what()};
+  }
+}
+
+}  // namespace complaintd::daemon

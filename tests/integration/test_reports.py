@@ -1,0 +1,129 @@
+"""The commands people run, on a database seeded through the real pipeline: `report` in
+every format, and `quarantine` listing nothing on a healthy run."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
+COMPLAINTS = "complaints@example.test"
+PEOPLE = ["fay@example.test", "gil@example.test", "hal@example.test"]
+
+
+class Reports(harness.MailTestCase):
+    users = {COMPLAINTS: "pw", **{p: "pw" for p in PEOPLE}}
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        cls.dir = Path(tempfile.mkdtemp(prefix="complaintd-reports-"))
+        cls.addClassCleanup(shutil.rmtree, cls.dir, True)
+        cls.config = cls.dir / "complaintd.toml"
+        cls.config.write_text(textwrap.dedent(f"""\
+            [service]
+            name = "Report Test Council"
+            database = "complaintd.db"
+            timezone = "Europe/London"
+            letters = "{harness.REPO_ROOT / 'examples' / 'solihull-council' / 'letters'}"
+
+            [[mailbox]]
+            name = "complaints"
+            url = "imap://127.0.0.1:{cls.servers.imap_port}"
+            username = "{COMPLAINTS}"
+            password = "pw"
+            address = "{COMPLAINTS}"
+
+            [smtp]
+            url = "smtp://127.0.0.1:{cls.servers.smtp_port}"
+            from = "{COMPLAINTS}"
+
+            [[stage]]
+            name = "Stage 1"
+            acknowledge_within = "5 working days"
+            respond_within = "20 working days"
+
+            [[stage]]
+            name = "Stage 2"
+            respond_within = "10 working days"
+            """))
+        subjects = ["Bins not collected", "Rude reply at the library", "Pothole outside number 9"]
+        for n, (person, subject) in enumerate(zip(PEOPLE, subjects)):
+            cls.servers.send(person, COMPLAINTS, harness.make_message(
+                person, COMPLAINTS, subject, "Please look into this.", message_id=f"<report-{n}@example.test>"))
+        cls.servers.wait_for_messages(COMPLAINTS, count=3)
+        r = subprocess.run([harness.complaintd_binary(), "run", "--once", "--config", str(cls.config)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        # One response on time, one late (recorded as issue 6's manager commands will).
+        with sqlite3.connect(cls.dir / "complaintd.db") as db:
+            rows = db.execute("SELECT id, received_at, respond_by FROM cases ORDER BY id").fetchall()
+            db.execute("UPDATE cases SET state = 'responded', responded_at = ? WHERE id = ?", (rows[0][1], rows[0][0]))
+            late = (dt.datetime.fromisoformat(rows[1][2].replace("Z", "+00:00")) + dt.timedelta(days=3))
+            db.execute("UPDATE cases SET state = 'closed', responded_at = ?, closed_at = ? WHERE id = ?",
+                       (late.strftime("%Y-%m-%dT%H:%M:%SZ"),) * 2 + (rows[1][0],))
+        cls.today = dt.datetime.now(dt.timezone.utc).astimezone().date()
+
+    def complaintd(self, *args: str) -> str:
+        r = subprocess.run([harness.complaintd_binary(), *args, "--config", str(self.config)], capture_output=True,
+                           text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def period(self) -> list[str]:
+        start = self.today - dt.timedelta(days=1)
+        return ["--from", start.isoformat(), "--to", (self.today + dt.timedelta(days=1)).isoformat()]
+
+    def test_text_report(self) -> None:
+        out = self.complaintd("report", *self.period())
+        self.assertIn("Report Test Council", out)
+        self.assertIn("Received: 3 (compliments: 0)", out)
+        self.assertRegex(out, r"Stage 1\s+3\s+100%\s+50%\s+0")  # 3 cases; acks on time; 1 of 2 responses on time
+        self.assertRegex(out, r"Stage 2\s+0\s+-\s+-\s+0")
+
+    def test_json_and_csv_agree(self) -> None:
+        data = json.loads(self.complaintd("report", *self.period(), "--format", "json"))
+        self.assertEqual(data["received"], 3)
+        stage1 = data["sla"][0]
+        self.assertEqual((stage1["cases"], stage1["acknowledged"], stage1["acknowledged_on_time"]), (3, 3, 3))
+        self.assertEqual((stage1["responded"], stage1["responded_on_time"]), (2, 1))
+        rows = list(csv.reader(io.StringIO(self.complaintd("report", *self.period(), "--format", "csv"))))
+        self.assertIn(["summary", "received", "3"], rows)
+        self.assertIn(["sla", "Stage 1 responded on time", "1"], rows)
+
+    def test_html_is_one_self_contained_page(self) -> None:
+        html = self.complaintd("report", *self.period(), "--format", "html")
+        self.assertTrue(html.startswith("<!DOCTYPE html>"))
+        self.assertIn("<svg", html)
+        self.assertNotIn("<script", html)
+        self.assertNotIn("<link", html)
+
+    def test_a_period_before_anything_is_empty(self) -> None:
+        out = self.complaintd("report", "--from", "2020-01-01", "--to", "2020-01-31")
+        self.assertIn("Received: 0", out)
+
+    def test_bad_dates_are_usage_errors(self) -> None:
+        r = subprocess.run([harness.complaintd_binary(), "report", "--from", "yesterday", "--to", "2026-01-01",
+                            "--config", str(self.config)], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 64, r.stderr)
+        self.assertIn("dates like", r.stderr)
+
+    def test_quarantine_is_empty_after_a_healthy_run(self) -> None:
+        out = self.complaintd("quarantine", "list")
+        self.assertIn("0 message(s)", out)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
