@@ -1,5 +1,7 @@
 #include "daemon/ingest.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <random>
@@ -169,6 +171,11 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
         decided.summary = summary_of(msg.text);
         decided.categories = joined(a.categories, [](const triage::Decision& d) { return d.name; });
         decided.flags = joined(a.flags, [](const triage::FlagDecision& f) { return f.name; });
+        if (msg.needs_person) {
+          // Over a size, depth or part limit, or unreadable: the raw message is stored whole,
+          // but what complaintd read of it may be incomplete, so a person must look.
+          decided.flags = *decided.flags + (decided.flags->empty() ? "" : ",") + "needs-person";
+        }
         decided.department = a.routing.department;
         decided.complainant_type = a.complainant_type ? a.complainant_type->name : std::string();
         decided.serious = a.serious;
@@ -179,6 +186,10 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
                             plan.customer_address + " (message " +
                             (msg.message_id.empty() ? "without Message-ID" : "<" + msg.message_id + ">") + ")");
         for (const auto& [kind, detail] : triage::triage_events(a)) tx.insert_event(case_id, now_iso, kind, detail);
+        if (msg.needs_person) {
+          tx.insert_event(case_id, now_iso, "needs-person", msg.needs_person_reason);
+          spdlog::warn("case={} event=needs-person reason=\"{}\"", reference, msg.needs_person_reason);
+        }
         record(case_id);
 
         // The procedure takes it from here: stage 1, its handler, deadlines and letters;

@@ -1,0 +1,67 @@
+"""A message over the configured limits is still stored whole, becomes a case, and the case
+is flagged for a person with the reason (issue 3), through `complaintd ingest` as an MTA
+pipe would deliver it."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
+
+class OverTheLimit(unittest.TestCase):
+    def setUp(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="complaintd-limits-"))
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.config = self.dir / "complaintd.toml"
+        self.config.write_text(textwrap.dedent(f"""\
+            [service]
+            name = "Limits Test"
+            database = "complaintd.db"
+            letters = "{harness.REPO_ROOT / 'examples' / 'solihull-council' / 'letters'}"
+
+            [[mailbox]]
+            name = "complaints"
+            url = "imap://127.0.0.1:1"
+            username = "complaints@example.test"
+            password = "pw"
+            address = "complaints@example.test"
+
+            [smtp]
+            url = "smtp://127.0.0.1:1"
+            from = "complaints@example.test"
+
+            [parser]
+            max_message_size = "64 KB"
+            """))
+
+    def test_a_big_message_is_stored_whole_and_flagged(self) -> None:
+        body = ("My complaint, with the whole correspondence pasted below.\r\n" + "x" * 76 + "\r\n") * 2000
+        raw = harness.make_message("ivy@example.test", "complaints@example.test", "Huge complaint", body,
+                                   message_id="<huge@example.test>")
+        self.assertGreater(len(raw), 64 * 1024)
+        r = subprocess.run([harness.complaintd_binary(), "ingest", "--config", str(self.config)], input=raw,
+                           capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertIn(b"event=needs-person", r.stderr)
+        with sqlite3.connect(self.dir / "complaintd.db") as db:
+            flags, case_id = db.execute("SELECT flags, id FROM cases").fetchone()
+            stored = db.execute("SELECT raw FROM messages").fetchone()[0]
+            events = [d for (k, d) in db.execute("SELECT kind, detail FROM events WHERE case_id = ?", (case_id,))
+                      if k == "needs-person"]
+        self.assertIn("needs-person", flags)
+        self.assertEqual(bytes(stored), raw)  # every byte kept
+        self.assertEqual(len(events), 1)
+        self.assertIn("over the limit of 65536", events[0])
+
+
+if __name__ == "__main__":
+    unittest.main()
