@@ -162,10 +162,14 @@ std::unique_ptr<store::Store> open_store_for_reading(const std::string& config_p
   return std::move(*store);
 }
 
-int cmd_cases_list(const std::string& config_path, bool json) {
+int cmd_cases_list(const std::string& config_path, bool json, store::Store::CaseFilter filter, bool overdue) {
   auto store = open_store_for_reading(config_path);
   if (!store) return kExitTempFail;
-  auto cases = store->list_cases();
+  if (overdue) {
+    filter.overdue_at =
+        triage::iso_instant(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  }
+  auto cases = store->list_cases(filter);
   if (!cases) {
     std::cerr << cases.error().message << "\n";
     return kExitTempFail;
@@ -359,6 +363,23 @@ int cmd_report(const std::string& config_path, const std::string& from_text, con
   return kExitOk;
 }
 
+int cmd_outbox_retry(const std::string& config_path, std::optional<std::int64_t> id) {
+  auto store = open_store_for_reading(config_path);
+  if (!store) return kExitTempFail;
+  const auto now = triage::iso_instant(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  auto n = store->retry_outbox(id, now);
+  if (!n) {
+    std::cerr << n.error().message << "\n";
+    return kExitTempFail;
+  }
+  if (id && *n == 0) {
+    std::cerr << "no failed or pending letter #" << *id << "\n";
+    return 1;
+  }
+  std::cout << *n << " letter(s) will be sent at the next drain (the daemon's, or run --once)\n";
+  return kExitOk;
+}
+
 int cmd_outbox_list(const std::string& config_path, const std::string& status) {
   auto store = open_store_for_reading(config_path);
   if (!store) return kExitTempFail;
@@ -417,6 +438,16 @@ int main(int argc, char** argv) {
   auto* cases_list = cases->add_subcommand("list", "List cases");
   bool json = false;
   cases_list->add_flag("--json", json, "Print JSON");
+  complaintd::store::Store::CaseFilter case_filter;
+  bool overdue = false;
+  std::string filter_stage, filter_manager, filter_category, filter_kind;
+  cases_list->add_flag("--open", case_filter.open_only, "Only cases not yet closed or withdrawn");
+  cases_list->add_flag("--overdue", overdue, "Only cases whose response is late now");
+  cases_list->add_option("--stage", filter_stage, "Only cases at this stage, e.g. \"Stage 2\"");
+  cases_list->add_option("--manager", filter_manager, "Only cases handled by this address");
+  cases_list->add_option("--category", filter_category, "Only cases in this category");
+  cases_list->add_option("--kind", filter_kind, "complaint, compliment or comment")
+      ->check(CLI::IsMember({"complaint", "compliment", "comment", "out_of_scope"}));
   auto* cases_show = cases->add_subcommand("show", "Show one case's timeline");
   std::string reference;
   cases_show->add_option("reference", reference, "Case reference, e.g. CMP-2026-000001")->required();
@@ -427,6 +458,9 @@ int main(int argc, char** argv) {
   auto* outbox_list = outbox->add_subcommand("list", "List letters");
   std::string status;
   outbox_list->add_option("--status", status, "pending, sent or failed (default: all)");
+  auto* outbox_retry = outbox->add_subcommand("retry", "Send failed letters again (all, or one by its number)");
+  std::int64_t retry_id = 0;
+  outbox_retry->add_option("id", retry_id, "The letter's number (from outbox list)");
 
   auto* report = app.add_subcommand("report", "Cases received in a period, and whether they were answered on time");
   std::string report_from, report_to, report_format = "text";
@@ -460,9 +494,18 @@ int main(int argc, char** argv) {
     if (*ingest) return cmd_ingest(config_path);
     if (app.got_subcommand("parse")) return cmd_parse();
     if (*explain) return cmd_explain(config_path, explain_format, explain_mailbox);
-    if (*cases_list) return cmd_cases_list(config_path, json);
+    if (*cases_list) {
+      auto set = [](const std::string& v) { return v.empty() ? std::nullopt : std::optional<std::string>(v); };
+      case_filter.stage = set(filter_stage);
+      case_filter.handler = set(filter_manager);
+      case_filter.category = set(filter_category);
+      case_filter.kind = set(filter_kind);
+      return cmd_cases_list(config_path, json, case_filter, overdue);
+    }
     if (*cases_show) return cmd_cases_show(config_path, reference);
     if (*outbox_list) return cmd_outbox_list(config_path, status);
+    if (*outbox_retry)
+      return cmd_outbox_retry(config_path, retry_id > 0 ? std::optional<std::int64_t>(retry_id) : std::nullopt);
     if (*report) return cmd_report(config_path, report_from, report_to, report_format);
     if (*quarantine_list) return cmd_quarantine_list(config_path, quarantine_all);
     if (*quarantine_show) return cmd_quarantine_show(config_path, quarantine_id, quarantine_raw);

@@ -174,7 +174,7 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
         if (msg.needs_person) {
           // Over a size, depth or part limit, or unreadable: the raw message is stored whole,
           // but what complaintd read of it may be incomplete, so a person must look.
-          decided.flags = *decided.flags + (decided.flags->empty() ? "" : ",") + "needs-person";
+          decided.flags = *decided.flags + (decided.flags->empty() ? "" : "\n") + "needs-person";
         }
         decided.department = a.routing.department;
         decided.complainant_type = a.complainant_type ? a.complainant_type->name : std::string();

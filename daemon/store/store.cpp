@@ -685,6 +685,45 @@ Result<std::vector<CaseRow>> Store::list_cases() {
   });
 }
 
+Result<std::vector<CaseRow>> Store::list_cases(const CaseFilter& f) {
+  return guarded("database", [&] {
+    std::vector<CaseRow> rows;
+    // One fixed statement; an unset filter binds NULL and matches everything.
+    auto s = c_->prepare("SELECT " CASE_COLUMNS CASES_FROM
+                         "WHERE (?1 = 0 OR c.state IN ('open', 'responded')) "
+                         "AND (?2 IS NULL OR (c.state = 'open' AND c.respond_by < ?2)) "
+                         "AND (?3 IS NULL OR c.stage = ?3 COLLATE NOCASE) "
+                         "AND (?4 IS NULL OR c.handler_address = ?4 COLLATE NOCASE) "
+                         "AND (?5 IS NULL OR (char(10) || c.categories || char(10)) LIKE ('%' || char(10) || ?5 || char(10) || '%')) "
+                         "AND (?6 IS NULL OR c.kind = ?6) ORDER BY c.id");
+    s.bind(1, f.open_only ? 1 : 0)
+        .bind_optional(2, f.overdue_at)
+        .bind_optional(3, f.stage)
+        .bind_optional(4, f.handler)
+        .bind_optional(5, f.category)
+        .bind_optional(6, f.kind);
+    while (s.step()) rows.push_back(read_case(s));
+    return rows;
+  });
+}
+
+Result<int> Store::retry_outbox(std::optional<std::int64_t> id, const std::string& now) {
+  int changed = 0;
+  auto r = transaction([&](Tx&) -> Result<void> {
+    auto s = c_->prepare(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = ?1 "
+        "WHERE (?2 IS NULL AND status = 'failed') OR (id = ?2 AND status IN ('failed', 'pending'))");
+    s.bind(1, now);
+    if (id) s.bind(2, *id);
+    else s.bind_null(2);
+    s.run();
+    changed = c_->changes();
+    return {};
+  });
+  if (!r) return r.error();
+  return changed;
+}
+
 Result<std::optional<CaseRow>> Store::find_case(const std::string& reference) {
   return guarded("database", [&] {
     Tx tx(*c_);

@@ -235,6 +235,15 @@ class Store {
 
   // Reading, for people.
   Result<std::vector<CaseRow>> list_cases();
+  /// Cases matching every filter that is set (`complaintd cases list` options).
+  struct CaseFilter {
+    bool open_only = false;                 ///< open or responded (not closed, not withdrawn)
+    std::optional<std::string> overdue_at;  ///< open with the response deadline before this instant
+    std::optional<std::string> stage, handler, category, kind;
+  };
+  Result<std::vector<CaseRow>> list_cases(const CaseFilter& filter);
+  /// Failed (or all pending, with `id`) letters are tried again now; the count of rows.
+  Result<int> retry_outbox(std::optional<std::int64_t> id, const std::string& now);
   Result<std::optional<CaseRow>> find_case(const std::string& reference);
   Result<std::vector<EventRow>> case_events(std::int64_t case_id);
   /// Why triage decided what it did about the case's messages, in order.

@@ -119,6 +119,41 @@ class Reports(harness.MailTestCase):
         self.assertEqual(r.returncode, 64, r.stderr)
         self.assertIn("dates like", r.stderr)
 
+    def test_cases_list_filters(self) -> None:
+        def refs(*args: str) -> list[str]:
+            return [c["reference"] for c in json.loads(self.complaintd("cases", "list", "--json", *args))]
+        every = refs()
+        self.assertEqual(len(every), 3)
+        self.assertEqual(refs("--open"), [every[0], every[2]])        # the second one is closed
+        self.assertEqual(refs("--stage", "stage 1"), every)           # case-insensitive
+        self.assertEqual(refs("--stage", "Stage 2"), [])
+        self.assertEqual(refs("--kind", "compliment"), [])
+        self.assertEqual(refs("--overdue"), [])                        # nothing is late yet
+        with sqlite3.connect(self.dir / "complaintd.db") as db:
+            (kept,) = db.execute("SELECT respond_by FROM cases WHERE reference = ?", (every[2],)).fetchone()
+            db.execute("UPDATE cases SET respond_by = '2020-01-01T00:00:00Z' WHERE reference = ?", (every[2],))
+        try:
+            self.assertEqual(refs("--overdue"), [every[2]])
+        finally:
+            with sqlite3.connect(self.dir / "complaintd.db") as db:
+                db.execute("UPDATE cases SET respond_by = ? WHERE reference = ?", (kept, every[2]))
+        with sqlite3.connect(self.dir / "complaintd.db") as db:
+            handler = db.execute("SELECT handler_address FROM cases WHERE reference = ?", (every[0],)).fetchone()[0]
+        if handler:
+            self.assertIn(every[0], refs("--manager", handler.upper()))
+
+    def test_outbox_retry_sends_a_failed_letter_again(self) -> None:
+        with sqlite3.connect(self.dir / "complaintd.db") as db:
+            letter = db.execute("SELECT id, rcpt FROM outbox ORDER BY id LIMIT 1").fetchone()
+            db.execute("UPDATE outbox SET status = 'failed', last_error = '550 simulated' WHERE id = ?", (letter[0],))
+        before = self.servers.count(letter[1])
+        self.assertIn("1 letter(s)", self.complaintd("outbox", "retry"))
+        self.assertIn("0 letter(s)", self.complaintd("outbox", "retry"))  # nothing failed any more
+        self.complaintd("run", "--once")
+        self.servers.wait_for_messages(letter[1], count=before + 1)
+        with sqlite3.connect(self.dir / "complaintd.db") as db:
+            self.assertEqual(db.execute("SELECT status FROM outbox WHERE id = ?", (letter[0],)).fetchone()[0], "sent")
+
     def test_quarantine_is_empty_after_a_healthy_run(self) -> None:
         out = self.complaintd("quarantine", "list")
         self.assertIn("0 message(s)", out)
