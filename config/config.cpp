@@ -130,7 +130,34 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
   Config cfg;
   cfg.source = path;
   r.check_unknown(doc, "", {"service", "mailbox", "smtp", "calendar", "roles", "procedure", "stage",
-                        "parser", "triage"});
+                        "parser", "triage", "metrics"});
+
+  // [metrics]
+  if (const auto* n = doc.get("metrics")) {
+    if (const auto* m = n->as_table()) {
+      r.check_unknown(*m, "metrics", {"listen"});
+      if (auto v = r.string(*m, "metrics", "listen", true)) {
+        // "127.0.0.1:9187" or "[::1]:9187": an address to bind, never a name to resolve.
+        const auto colon = v->rfind(':');
+        std::string host = colon == std::string::npos ? "" : v->substr(0, colon);
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        int port = 0;
+        const auto digits = colon == std::string::npos ? "" : v->substr(colon + 1);
+        const bool numeric = !digits.empty() && digits.size() <= 5 &&
+                             std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); });
+        if (numeric) port = std::stoi(digits);
+        const bool ip = !host.empty() && host.find_first_not_of("0123456789.:abcdefABCDEF") == std::string::npos;
+        if (!ip || port < 1 || port > 65535) {
+          r.error(m->get("listen"), "metrics.listen", "must be an IP address and port, like \"127.0.0.1:9187\"");
+        } else {
+          cfg.metrics.address = host;
+          cfg.metrics.port = static_cast<unsigned short>(port);
+        }
+      }
+    } else {
+      r.error(n, "metrics", "must be a table: [metrics]");
+    }
+  }
 
   // [service]
   if (const auto* service = doc["service"].as_table()) {

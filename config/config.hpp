@@ -162,6 +162,12 @@ struct ProcedureConfig {
 
 /// [parser]: limits on one inbound message. Over a limit the raw message is still stored
 /// and flagged for a person; only what lies beyond the limit goes unread.
+/// `[metrics] listen = "127.0.0.1:9187"`: Prometheus text format at /metrics.
+struct MetricsConfig {
+  std::string address;  ///< an IP address; empty: no metrics
+  unsigned short port = 0;
+};
+
 struct ParserConfig {
   std::uint64_t max_message_size = 25u * 1024u * 1024u;  ///< bytes; larger: headers only
   std::size_t max_depth = 32;                            ///< MIME nesting levels
@@ -259,6 +265,7 @@ struct Config {
   std::vector<StageConfig> stages;  ///< never empty after loading
   ParserConfig parser;
   TriageConfig triage;
+  MetricsConfig metrics;
 
   /// The role called `name`, if configured.
   [[nodiscard]] const RoleConfig* role(std::string_view name) const;

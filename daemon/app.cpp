@@ -16,6 +16,7 @@
 
 #include "daemon/logging.hpp"
 #include "daemon/mailbox_poller.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/outbox_sender.hpp"
 #include "daemon/scheduler.hpp"
 #include "net/curl_multi.hpp"
@@ -133,6 +134,17 @@ class App {
     asio::co_spawn(io_, deadline_loop(), on_exit(exit_code_, io_, "scheduler"));
     wait_for_hup();
     start_watchdog();
+    if (const auto& m = rt_->config.metrics; !m.address.empty()) {
+      metrics_server_ = std::make_unique<MetricsServer>(io_, metrics_, *store_);
+      if (auto listening = metrics_server_->listen(m.address, m.port); listening) {
+        asio::co_spawn(io_, metrics_server_->serve(), on_exit(exit_code_, io_, "metrics"));
+        spdlog::info("event=metrics-listening address={} port={}", m.address, m.port);
+      } else {
+        // Metrics are optional: complaints are not refused because a port is taken.
+        spdlog::error("event=metrics-failed error=\"{}\"", listening.error().message);
+        metrics_server_.reset();
+      }
+    }
     spdlog::info("event=started mailboxes={} smtp={} database={}", pollers_.size(), sender_.server(),
                  rt_->config.service.database.string());
     sd_notify(0, "READY=1\nSTATUS=started; polling");
@@ -149,6 +161,7 @@ class App {
       spdlog::error("event=deadlines-failed error=\"{}\"", t.error().message);
       return std::nullopt;
     }
+    metrics_.deadlines(t->processed, t->letters, t->failed);
     if (t->processed || t->failed)
       spdlog::info("event=deadlines-run as_of={} processed={} letters={} failed={}", triage::iso_instant(at),
                    t->processed, t->letters, t->failed);
@@ -189,6 +202,7 @@ class App {
       auto r = co_await p.poll_once();
       log_poll(p, r);
       notify_status(p, r);
+      metrics_.polled(p.name(), r, now_utc());
       if (stopping_) break;
       auto wait = interval;
       if (!r) {
@@ -214,6 +228,7 @@ class App {
     int outages = 0;
     while (!stopping_) {
       auto d = co_await sender_.drain_once();
+      metrics_.drained(d);
       if (stopping_) break;
       auto wait = seconds(60);
       if (!d) {
@@ -331,6 +346,7 @@ class App {
     deadline_timer_.cancel();
     watchdog_timer_.cancel();
     hup_.cancel();
+    if (metrics_server_) metrics_server_->stop();
     // Work in flight (an IMAP fetch, an SMTP transaction) gets a moment to finish; the
     // database is never mid-transaction here because commits are synchronous.
     hard_stop_ = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(1500));
@@ -362,6 +378,8 @@ class App {
   asio::steady_timer watchdog_timer_;
   std::chrono::microseconds watchdog_period_{0};
   asio::signal_set hup_;
+  Metrics metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<asio::steady_timer> hard_stop_;
   bool stopping_ = false;
   int active_ = 0;

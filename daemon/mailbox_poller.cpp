@@ -93,7 +93,10 @@ boost::asio::awaitable<Result<PollStats>> MailboxPoller::poll_once() {
     for (const auto& f : *fetched) {
       ++stats.fetched;
       const store::MessageLocation location{name_, uidvalidity, f.uid};
+      const auto started = std::chrono::steady_clock::now();
       auto outcome = ingest_guarded(store_, *rt_, location, f.raw, now_utc());
+      stats.ingest_seconds.push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       if (!outcome && !is_database_failure(outcome.error())) {
         // The message itself cannot be processed (a bug, a letter that cannot be
         // rendered): keep it whole in quarantine for a person, and go on with the rest.

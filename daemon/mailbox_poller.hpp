@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "daemon/imap_client.hpp"
@@ -24,6 +25,7 @@ struct PollStats {
   int not_answered = 0;
   int duplicates = 0;
   int quarantined = 0;  ///< could not be processed: kept whole for a person
+  std::vector<double> ingest_seconds;  ///< per message: store, parse, triage, commit
 };
 
 class MailboxPoller {

@@ -707,6 +707,30 @@ Result<std::vector<CaseRow>> Store::list_cases(const CaseFilter& f) {
   });
 }
 
+Result<Gauges> Store::gauges(const std::string& now) {
+  return guarded("database", [&] {
+    Gauges g;
+    auto open = c_->prepare(
+        "SELECT stage, COUNT(*), SUM(state = 'open' AND respond_by < ?) FROM cases "
+        "WHERE state IN ('open', 'responded') GROUP BY stage ORDER BY stage");
+    open.bind(1, now);
+    while (open.step()) {
+      g.open_by_stage.emplace_back(open.text(0), static_cast<int>(open.integer(1)));
+      g.overdue_by_stage.emplace_back(open.text(0), static_cast<int>(open.integer(2)));
+    }
+    auto outbox = c_->prepare("SELECT SUM(status = 'pending'), SUM(status = 'failed') FROM outbox");
+    if (outbox.step()) {
+      g.outbox_pending = outbox.is_null(0) ? 0 : static_cast<int>(outbox.integer(0));
+      g.outbox_failed = outbox.is_null(1) ? 0 : static_cast<int>(outbox.integer(1));
+    }
+    auto q = c_->prepare("SELECT COUNT(*) FROM messages WHERE disposition = 'quarantined'");
+    if (q.step()) g.quarantined = static_cast<int>(q.integer(0));
+    auto oldest = c_->prepare("SELECT MIN(received_at) FROM messages WHERE server_action = 'pending'");
+    if (oldest.step() && !oldest.is_null(0)) g.oldest_unflagged = oldest.text(0);
+    return g;
+  });
+}
+
 Result<int> Store::retry_outbox(std::optional<std::int64_t> id, const std::string& now) {
   int changed = 0;
   auto r = transaction([&](Tx&) -> Result<void> {

@@ -202,6 +202,15 @@ class Tx {
   Connection& c_;
 };
 
+/// What the metrics endpoint reports from the database at each scrape.
+struct Gauges {
+  std::vector<std::pair<std::string, int>> open_by_stage;     ///< open or responded
+  std::vector<std::pair<std::string, int>> overdue_by_stage;  ///< open and past the deadline
+  int outbox_pending = 0, outbox_failed = 0;
+  int quarantined = 0;
+  std::string oldest_unflagged;  ///< received_at of the oldest message not yet \Seen/moved on its server
+};
+
 class Store {
  public:
   /// Opens or creates the database at `path` (":memory:" for tests) and migrates it.
@@ -242,6 +251,7 @@ class Store {
     std::optional<std::string> stage, handler, category, kind;
   };
   Result<std::vector<CaseRow>> list_cases(const CaseFilter& filter);
+  Result<Gauges> gauges(const std::string& now);
   /// Failed (or all pending, with `id`) letters are tried again now; the count of rows.
   Result<int> retry_outbox(std::optional<std::int64_t> id, const std::string& now);
   Result<std::optional<CaseRow>> find_case(const std::string& reference);

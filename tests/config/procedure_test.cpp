@@ -260,3 +260,26 @@ TEST(Person, ParsesTheUsualForms) {
 
 }  // namespace
 }  // namespace complaintd::config
+
+namespace complaintd::config {
+namespace {
+
+TEST(Metrics, ListenIsAnAddressAndAPort) {
+  auto ok = parse_config(kBase + "\n[metrics]\nlisten = \"127.0.0.1:9187\"\n", "/etc/complaintd/c.toml");
+  ASSERT_TRUE(ok.config);
+  EXPECT_EQ(ok.config->metrics.address, "127.0.0.1");
+  EXPECT_EQ(ok.config->metrics.port, 9187);
+  auto v6 = parse_config(kBase + "\n[metrics]\nlisten = \"[::1]:9187\"\n", "/etc/complaintd/c.toml");
+  ASSERT_TRUE(v6.config);
+  EXPECT_EQ(v6.config->metrics.address, "::1");
+  for (const char* bad : {"localhost:9187", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "127.0.0.1:x"}) {
+    auto r = parse_config(kBase + "\n[metrics]\nlisten = \"" + bad + "\"\n", "/etc/complaintd/c.toml");
+    ASSERT_FALSE(r.config) << bad;
+    EXPECT_EQ(r.errors[0].key, "metrics.listen");
+    EXPECT_GT(r.errors[0].line, 0);
+  }
+  EXPECT_TRUE(parse_config(kBase, "/etc/complaintd/c.toml").config->metrics.address.empty());  // off by default
+}
+
+}  // namespace
+}  // namespace complaintd::config
