@@ -118,9 +118,16 @@ int cmd_ingest(const std::string& config_path) {
   return kExitOk;
 }
 
-int cmd_parse() {
-  // Default limits: parse needs no config, and a coordinator wants to see everything.
-  std::cout << message_json(parser::parse(read_stdin()));
+int cmd_parse(const std::string& config_path) {
+  // Without --config: the default limits (a coordinator wants to see everything); with it,
+  // the site's own [parser] limits, to see what the daemon saw.
+  parser::ParseLimits limits;
+  if (!config_path.empty()) {
+    auto rt = load_or_report(config_path);
+    if (!rt) return kExitConfig;
+    limits = parse_limits(rt->config.parser);
+  }
+  std::cout << message_json(parser::parse(read_stdin(), limits));
   return kExitOk;
 }
 
@@ -423,7 +430,9 @@ int main(int argc, char** argv) {
   auto* ingest = app.add_subcommand("ingest", "Store one message from standard input (for an MTA pipe); exit 75 if it could not be stored");
   ingest->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
 
-  app.add_subcommand("parse", "Print the message on standard input as parsed JSON (nothing is stored)");
+  auto* parse = app.add_subcommand("parse", "Print the message on standard input as parsed JSON (nothing is stored)");
+  std::string parse_config_path;
+  parse->add_option("-c,--config", parse_config_path, "Use this configuration's [parser] limits");
 
   auto* explain = app.add_subcommand("explain", "What triage would decide for the message on standard input, and why (nothing is stored or sent)");
   explain->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
@@ -492,7 +501,7 @@ int main(int argc, char** argv) {
     if (*check) return cmd_check_config(config_path);
     if (*tick) return cmd_tick(config_path, tick_at);
     if (*ingest) return cmd_ingest(config_path);
-    if (app.got_subcommand("parse")) return cmd_parse();
+    if (*parse) return cmd_parse(parse_config_path);
     if (*explain) return cmd_explain(config_path, explain_format, explain_mailbox);
     if (*cases_list) {
       auto set = [](const std::string& v) { return v.empty() ? std::nullopt : std::optional<std::string>(v); };

@@ -62,6 +62,16 @@ class OverTheLimit(unittest.TestCase):
         self.assertEqual(len(events), 1)
         self.assertIn("over the limit of 65536", events[0])
 
+    def test_parse_with_the_config_sees_what_the_daemon_saw(self) -> None:
+        import json
+        raw = harness.make_message("ivy@example.test", "complaints@example.test", "Big", "y" * 100000)
+        with_limits = subprocess.run([harness.complaintd_binary(), "parse", "--config", str(self.config)],
+                                     input=raw, capture_output=True)
+        self.assertEqual(with_limits.returncode, 0, with_limits.stderr.decode())
+        self.assertTrue(json.loads(with_limits.stdout)["limit_exceeded"])
+        default = subprocess.run([harness.complaintd_binary(), "parse"], input=raw, capture_output=True)
+        self.assertFalse(json.loads(default.stdout)["limit_exceeded"])  # 25 MB by default
+
 
 if __name__ == "__main__":
     unittest.main()
