@@ -336,6 +336,48 @@ TEST(AttachmentFiles, UnwritableDirectoryIsAnError) {
   EXPECT_NE(r.error().message.find("/proc/complaintd-cannot-write-here"), std::string::npos) << r.error().message;
 }
 
+TEST_P(StoreContract, TriageDecisionsSenderCountsAndThreads) {
+  std::int64_t case_id = 0;
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    const auto row = tx.insert_message(message(1, "first@example.test"), "pending", "");
+    NewCase c;
+    c.stage = "Stage 1";
+    c.customer_address = "alice@example.test";
+    c.received_at = "2026-11-23T10:00:00Z";
+    c.message_row = row;
+    case_id = tx.insert_case("CMP-2026-000001", c, "2026-11-23T10:00:00Z");
+    tx.set_message_outcome(row, "new-case", "a person wrote", case_id);
+    CaseUpdate u;
+    u.categories = "service_delivery\nimpoliteness";
+    u.flags = "staff_conduct";
+    u.department = "Highways";
+    u.complainant_type = "apprentice";
+    tx.update_case(case_id, u);
+    tx.insert_triage(row, case_id, TriageRow{"category", "impoliteness", "category.impoliteness", "keyword", "rude"});
+    tx.insert_outbox(case_id, "acknowledgement", "ack1@example.test", "complaints@example.test", "alice@example.test",
+                     "raw", "2026-11-23T10:00:00Z");
+    // Sender counts: case-insensitive, within the window only.
+    EXPECT_EQ(tx.count_sender_cases("ALICE@example.test", "2026-11-01T00:00:00Z"), 1);
+    EXPECT_EQ(tx.count_sender_cases("alice@example.test", "2026-11-24T00:00:00Z"), 0);
+    EXPECT_EQ(tx.count_sender_messages("alice@example.test", "2026-11-01T00:00:00Z"), 1);
+    // A reply to our acknowledgement, or to the customer's own message, finds the case.
+    EXPECT_EQ(tx.case_for_message_ids({"unknown@x", "ack1@example.test"}), "CMP-2026-000001");
+    EXPECT_EQ(tx.case_for_message_ids({"first@example.test"}), "CMP-2026-000001");
+    EXPECT_FALSE(tx.case_for_message_ids({"unknown@x"}));
+    return {};
+  }));
+  const auto found = store_->find_case("CMP-2026-000001");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->categories, "service_delivery\nimpoliteness");
+  EXPECT_EQ((*found)->flags, "staff_conduct");
+  EXPECT_EQ((*found)->department, "Highways");
+  EXPECT_EQ((*found)->complainant_type, "apprentice");
+  const auto why = store_->case_triage(case_id);
+  ASSERT_TRUE(why);
+  ASSERT_EQ(why->size(), 1u);
+  EXPECT_EQ((*why)[0].matched, "rude");
+}
+
 TEST(Store, UnopenableDatabaseIsAClearError) {
   auto s = Store::open("/nonexistent-dir/complaintd.db");
   ASSERT_FALSE(s);
