@@ -43,10 +43,14 @@ say "Starting Dovecot and Postfix on 127.0.0.1 (scripts/mail-servers.sh)"
 scripts/mail-servers.sh start "$demo" --base-port "$base"
 # shellcheck disable=SC1091
 source "$demo/servers.env"
+# The customers, and every member of staff the council's procedure names (on the demo's domain).
+staff=()
+for a in $(grep -oE '[A-Za-z0-9._+-]+@example\.org' examples/solihull-council/complaintd.toml | sort -u); do
+  [ "$a" = complaints@example.org ] && continue   # the complaints mailbox itself, added below
+  staff+=("${a%@example.org}@example.test" staff-pw)
+done
 scripts/mail-servers.sh add-user "$demo" complaints@example.test complaints-pw \
-  alice@example.test alice-pw bob@example.test bob-pw carol@example.test carol-pw \
-  investigations@example.test staff-pw complaints-team@example.test staff-pw \
-  alex.morgan@example.test staff-pw sam.patel@example.test staff-pw director.resources@example.test staff-pw
+  alice@example.test alice-pw bob@example.test bob-pw carol@example.test carol-pw "${staff[@]}"
 
 mkdir -p "$demo/complaintd"
 echo complaints-pw > "$demo/complaintd/imap.password"
@@ -106,19 +110,25 @@ done
 echo
 echo "  carol's out-of-office reply got no acknowledgement: $(count carol@example.test:carol-pw) message(s) in her mailbox"
 
-say "The case went to the investigator too (investigations@example.test's mailbox)"
+first=$("$bin" cases list --json --config "$config" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["reference"])')
+handler=$(sqlite3 "$demo/complaintd/complaintd.db" "SELECT handler_address FROM cases WHERE reference = '$first'")
+say "Triage routed $first to its service's investigator ($handler's mailbox)"
 show_mail() {  # user:password index
   curl -sS --url "imap://127.0.0.1:$IMAP_PORT/INBOX;MAILINDEX=$2" -u "$1" |
     python3 -c 'import email,email.policy,sys; m=email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
 print("  To:      ", m["To"]); print("  Subject: ", m["Subject"]); print()
 print("\n".join("  | " + l for l in m.get_content().splitlines()[:14]))'
 }
-for _ in $(seq 1 40); do [ "$(count investigations@example.test:staff-pw)" -ge 3 ] && break; sleep 0.5; done
-show_mail investigations@example.test:staff-pw 1
+# Waits until a mailbox holds more than n messages, then shows the newest.
+show_new() {  # user:password n
+  for _ in $(seq 1 40); do [ "$(count "$1")" -gt "$2" ] && break; sleep 0.5; done
+  show_mail "$1" "$(count "$1")"
+}
+show_new "$handler:staff-pw" 0
 
-say "The cases (complaintd cases list)"
+say "The cases (complaintd cases list), and why triage sorted the first as it did"
 "$bin" cases list --config "$config"
-first=$("$bin" cases list --json --config "$config" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["reference"])')
+"$bin" cases show "$first" --config "$config" | sed -n '/Triage/,/^$/p'
 
 say "Stopping the daemon with SIGTERM (as systemd would)"
 kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=
@@ -130,19 +140,20 @@ due() { sqlite3 "$db" "SELECT d.due_at FROM deadlines d JOIN cases c ON c.id = d
 remind=$(due remind 0); holding=$(due holding 0); escalate=$(due escalate 0)
 
 say "$remind: 15 working days on, the investigator is reminded (and the complaints team copied)"
+before=$(count "$handler:staff-pw")
 "$bin" tick --at "$remind" --config "$config" 2>&1 | sed 's/^/  complaintd | /'
-for _ in $(seq 1 40); do [ "$(count investigations@example.test:staff-pw)" -ge 6 ] && break; sleep 0.5; done
-show_mail investigations@example.test:staff-pw "$(count investigations@example.test:staff-pw)"
+show_new "$handler:staff-pw" "$before"
 
 say "$holding: a working day before the deadline, the customer is told the answer will be late"
+customer=$(sqlite3 "$demo/complaintd/complaintd.db" "SELECT customer_address FROM cases WHERE reference = '$first'")
+before=$(count "$customer:${customer%@*}-pw")
 "$bin" tick --at "$holding" --config "$config" 2>&1 | sed 's/^/  complaintd | /'
-for _ in $(seq 1 40); do [ "$(count alice@example.test:alice-pw)" -ge 3 ] && break; sleep 0.5; done
-show_mail alice@example.test:alice-pw "$(count alice@example.test:alice-pw)"
+show_new "$customer:${customer%@*}-pw" "$before"
 
 say "$escalate: the deadline has passed, so the Head of Service is told"
+before=$(count alex.morgan@example.test:staff-pw)
 "$bin" tick --at "$escalate" --config "$config" 2>&1 | sed 's/^/  complaintd | /'
-for _ in $(seq 1 40); do [ "$(count alex.morgan@example.test:staff-pw)" -ge 1 ] && break; sleep 0.5; done
-show_mail alex.morgan@example.test:staff-pw 1
+show_new alex.morgan@example.test:staff-pw "$before"
 
 say "One case's timeline (complaintd cases show $first)"
 "$bin" cases show "$first" --config "$config"
