@@ -287,11 +287,21 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
     if (auto holidays_file = r.string(*cal, "calendar", "holidays_file", false)) {
       // One date per line; '#' starts a comment (examples/calendars/ ships bank holidays).
       const fs::path p = resolve(*holidays_file);
-      std::ifstream in(p);
-      if (!in) r.error(cal->get("holidays_file"), "calendar.holidays_file", "cannot read " + p.string());
+      // Bounded: a holidays file is a few hundred dates; /dev/zero or a wrong file must not hang.
+      constexpr std::size_t kMaxHolidaysFile = 1 << 20;
+      std::ifstream file(p, std::ios::binary);
+      if (!file) r.error(cal->get("holidays_file"), "calendar.holidays_file", "cannot read " + p.string());
+      std::string content(kMaxHolidaysFile + 1, '\0');
+      file.read(content.data(), static_cast<std::streamsize>(content.size()));
+      content.resize(file ? content.size() : static_cast<std::size_t>(std::max<std::streamsize>(0, file.gcount())));
+      if (content.size() > kMaxHolidaysFile) {
+        r.error(cal->get("holidays_file"), "calendar.holidays_file", p.string() + " is not a list of dates (over 1 MB)");
+        content.clear();
+      }
+      std::istringstream in(content);
       std::string line;
       int number = 0;
-      while (in && std::getline(in, line)) {
+      while (std::getline(in, line)) {
         ++number;
         if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
         line.erase(std::remove_if(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c); }), line.end());

@@ -106,7 +106,16 @@ class Reader {
         error(t.get("password_file"), join(prefix, "password_file"), "cannot read " + p.string());
         return {};
       }
-      std::string pw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      // Bounded: a password_file pointing at /dev/zero or a log must not hang check-config.
+      constexpr std::size_t kMaxSecret = 4096;
+      std::string pw(kMaxSecret + 1, '\0');
+      in.read(pw.data(), static_cast<std::streamsize>(pw.size()));
+      pw.resize(static_cast<std::size_t>(in.gcount()));
+      if (pw.size() > kMaxSecret) {
+        error(t.get("password_file"), join(prefix, "password_file"),
+              p.string() + " is longer than " + std::to_string(kMaxSecret) + " bytes: not a password file");
+        return {};
+      }
       // A trailing newline from `echo secret > file` is not part of the password.
       while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
       return pw;

@@ -283,3 +283,21 @@ TEST(Metrics, ListenIsAnAddressAndAPort) {
 
 }  // namespace
 }  // namespace complaintd::config
+
+namespace complaintd::config {
+namespace {
+
+TEST(Files, AWrongFileIsAnErrorNotAHang) {
+  auto r = parse_config(kBase + "\n[calendar]\nholidays_file = \"/dev/zero\"\n", "/etc/complaintd/c.toml");
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.errors[0].message.find("not a list of dates"), std::string::npos) << r.errors[0].message;
+  std::string text = kBase;
+  text.replace(text.find("password = \"secret\""), std::string("password = \"secret\"").size(),
+               "password_file = \"/dev/zero\"");
+  r = parse_config(text, "/etc/complaintd/c.toml");
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.errors[0].message.find("not a password file"), std::string::npos) << r.errors[0].message;
+}
+
+}  // namespace
+}  // namespace complaintd::config
