@@ -289,11 +289,11 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
       const fs::path p = resolve(*holidays_file);
       // Bounded: a holidays file is a few hundred dates; /dev/zero or a wrong file must not hang.
       constexpr std::size_t kMaxHolidaysFile = 1 << 20;
-      std::ifstream file(p, std::ios::binary);
-      if (!file) r.error(cal->get("holidays_file"), "calendar.holidays_file", "cannot read " + p.string());
+      std::ifstream dates(p, std::ios::binary);
+      if (!dates) r.error(cal->get("holidays_file"), "calendar.holidays_file", "cannot read " + p.string());
       std::string content(kMaxHolidaysFile + 1, '\0');
-      file.read(content.data(), static_cast<std::streamsize>(content.size()));
-      content.resize(file ? content.size() : static_cast<std::size_t>(std::max<std::streamsize>(0, file.gcount())));
+      dates.read(content.data(), static_cast<std::streamsize>(content.size()));
+      content.resize(dates ? content.size() : static_cast<std::size_t>(std::max<std::streamsize>(0, dates.gcount())));
       if (content.size() > kMaxHolidaysFile) {
         r.error(cal->get("holidays_file"), "calendar.holidays_file", p.string() + " is not a list of dates (over 1 MB)");
         content.clear();
