@@ -49,6 +49,8 @@ struct MailboxConfig {
   std::optional<std::string> processed_folder;
   std::string tls_ca_file;  ///< extra CA bundle for imaps:// (e.g. a private CA)
   bool tls_verify = true;
+
+  bool operator==(const MailboxConfig&) const = default;
 };
 
 struct SmtpConfig {

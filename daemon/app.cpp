@@ -73,24 +73,13 @@ auto on_exit(int& exit_code, asio::io_context& io, const char* what) {
 /// What a reload cannot change without a restart: the connections made at start-up.
 std::vector<std::string> needs_restart(const config::Config& old_cfg, const config::Config& new_cfg) {
   std::vector<std::string> out;
-  auto mailbox_key = [](const config::MailboxConfig& m) {
-    return m.name + "|" + m.url + "|" + m.username + "|" + m.password + "|" + m.folder + "|" +
-           m.processed_folder.value_or("") + "|" + m.tls_ca_file + "|" + (m.tls_verify ? "1" : "0") + "|" +
-           std::to_string(m.poll_interval.count());
-  };
-  if (old_cfg.mailboxes.size() != new_cfg.mailboxes.size()) {
-    out.push_back("mailbox");
-  } else {
-    for (std::size_t i = 0; i < old_cfg.mailboxes.size(); ++i)
-      if (mailbox_key(old_cfg.mailboxes[i]) != mailbox_key(new_cfg.mailboxes[i])) out.push_back("mailbox");
-  }
+  if (old_cfg.mailboxes != new_cfg.mailboxes) out.push_back("mailbox");
   const auto& a = old_cfg.smtp;
   const auto& b = new_cfg.smtp;
   if (a.url != b.url || a.username != b.username || a.password != b.password || a.tls_ca_file != b.tls_ca_file ||
       a.tls_verify != b.tls_verify)
     out.push_back("smtp");
   if (old_cfg.service.database != new_cfg.service.database) out.push_back("service.database");
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

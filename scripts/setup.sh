@@ -14,6 +14,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real mail servers for the demo and integration tests (loopback only)
   dovecot-imapd dovecot-lmtpd postfix curl openssl sqlite3 python3 procps
+  # systemd-analyze, to check the unit file (verify, security)
+  systemd
 )
 
 SUDO=""

@@ -676,15 +676,6 @@ Result<std::vector<OutboxRow>> Store::list_outbox(const std::string& status) {
   });
 }
 
-Result<std::vector<CaseRow>> Store::list_cases() {
-  return guarded("database", [&] {
-    std::vector<CaseRow> rows;
-    auto s = c_->prepare("SELECT " CASE_COLUMNS CASES_FROM "ORDER BY c.id");
-    while (s.step()) rows.push_back(read_case(s));
-    return rows;
-  });
-}
-
 Result<std::vector<CaseRow>> Store::list_cases(const CaseFilter& f) {
   return guarded("database", [&] {
     std::vector<CaseRow> rows;

@@ -243,7 +243,6 @@ class Store {
   Result<void> mark_replayed(std::int64_t id, const std::string& outcome);
 
   // Reading, for people.
-  Result<std::vector<CaseRow>> list_cases();
   /// Cases matching every filter that is set (`complaintd cases list` options).
   struct CaseFilter {
     bool open_only = false;                 ///< open or responded (not closed, not withdrawn)
@@ -251,6 +250,7 @@ class Store {
     std::optional<std::string> stage, handler, category, kind;
   };
   Result<std::vector<CaseRow>> list_cases(const CaseFilter& filter);
+  Result<std::vector<CaseRow>> list_cases() { return list_cases(CaseFilter{}); }
   Result<Gauges> gauges(const std::string& now);
   /// Failed (or all pending, with `id`) letters are tried again now; the count of rows.
   Result<int> retry_outbox(std::optional<std::int64_t> id, const std::string& now);

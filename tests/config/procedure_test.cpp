@@ -7,28 +7,14 @@
 
 #include "config/config.hpp"
 #include "config/procedure.hpp"
+#include "tests/config/minimal_config.hpp"
 
 namespace complaintd::config {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kBase = R"(
-[service]
-name = "Test Council"
-database = "state/complaintd.db"
-
-[[mailbox]]
-name = "complaints"
-url = "imap://127.0.0.1:10143"
-username = "complaints@example.test"
-password = "secret"
-address = "complaints@example.test"
-
-[smtp]
-url = "smtp://127.0.0.1:10125"
-from = "complaints@example.test"
-)";
+const std::string kBase = testing::kMinimal;
 
 const std::string kCouncil = kBase + R"(
 [calendar]
@@ -144,7 +130,7 @@ struct BadCase {
 // ctest lists each case by name; without this gtest prints the struct's bytes.
 void PrintTo(const BadCase& c, std::ostream* os) { *os << c.key; }
 
-class ProcedureErrors : public testing::TestWithParam<BadCase> {};
+class ProcedureErrors : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(ProcedureErrors, NamesKeyLineAndReason) {
   const auto& p = GetParam();
@@ -158,7 +144,7 @@ TEST_P(ProcedureErrors, NamesKeyLineAndReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, ProcedureErrors,
-    testing::Values(
+    ::testing::Values(
         BadCase{"to = \"director\"", "to = \"directr\"", "stage[1].escalation[2].to", "role \"directr\" is not defined"},
         BadCase{"handler = \"head_of_service\"", "handler = \"heads\"", "stage[2].handler", "not defined in [roles]"},
         BadCase{"referral_manager = \"investigator\"", "referral_manager = \"nobody\"", "procedure.referral_manager",
@@ -185,7 +171,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "did you mean \"acknowledgement\""},
         BadCase{"learning_required = true", "learning_required = \"yes\"", "procedure.learning_required",
                 "true or false"}),
-    [](const testing::TestParamInfo<BadCase>& i) { return "Case" + std::to_string(i.index); });
+    [](const ::testing::TestParamInfo<BadCase>& i) { return "Case" + std::to_string(i.index); });
 
 TEST(Procedure, AnonymousMustBeCommentOrComplaint) {
   const auto r = parse(replaced(kCouncil, "learning_required = true", "learning_required = true\nanonymous = \"ignore\""));

@@ -154,6 +154,27 @@ class Reports(harness.MailTestCase):
         with sqlite3.connect(self.dir / "complaintd.db") as db:
             self.assertEqual(db.execute("SELECT status FROM outbox WHERE id = ?", (letter[0],)).fetchone()[0], "sent")
 
+    def test_cases_list_by_category(self) -> None:
+        with sqlite3.connect(self.dir / "complaintd.db") as db:
+            (cats, ref) = db.execute("SELECT categories, reference FROM cases ORDER BY id LIMIT 1").fetchone()
+        if cats:
+            first = cats.splitlines()[0]
+            listed = [c["reference"] for c in json.loads(self.complaintd("cases", "list", "--json", "--category", first))]
+            self.assertIn(ref, listed)
+        self.assertEqual(json.loads(self.complaintd("cases", "list", "--json", "--category", "no_such_category")), [])
+
+    def test_usage_errors_have_their_exit_codes(self) -> None:
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([harness.complaintd_binary(), *args, "--config", str(self.config)],
+                                  capture_output=True, text=True)
+        r = run("tick", "--at", "next tuesday")
+        self.assertEqual(r.returncode, 64, r.stderr)        # docs/OPERATIONS.md: a bad value
+        r = run("quarantine", "show", "999999")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("no quarantined message #999999", r.stderr)
+        r = run("outbox", "retry", "999999")
+        self.assertEqual(r.returncode, 1, r.stderr)
+
     def test_quarantine_is_empty_after_a_healthy_run(self) -> None:
         out = self.complaintd("quarantine", "list")
         self.assertIn("0 message(s)", out)
