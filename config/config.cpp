@@ -130,7 +130,32 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
   Config cfg;
   cfg.source = path;
   r.check_unknown(doc, "", {"service", "mailbox", "smtp", "calendar", "roles", "procedure", "stage",
-                        "parser", "triage", "metrics"});
+                        "parser", "triage", "metrics", "replies"});
+
+  // [replies]
+  if (const auto* n = doc.get("replies")) {
+    if (const auto* t = n->as_table()) {
+      r.check_unknown(*t, "replies", {"secret", "secret_file", "delimiter", "require_authentication", "authserv_id"});
+      cfg.replies.secret = r.secret(*t, "replies", base, true, "secret", "secret_file");
+      if ((t->contains("secret") || t->contains("secret_file")) && !cfg.replies.secret.empty() &&
+          cfg.replies.secret.size() < 16) {
+        r.error(t->contains("secret") ? t->get("secret") : t->get("secret_file"), "replies.secret",
+                "too short to sign anything: use at least 16 random characters (e.g. `openssl rand -hex 32`)");
+      }
+      if (auto v = r.string(*t, "replies", "delimiter", false)) {
+        if (v->size() == 1 && (*v == "+" || *v == "-" || *v == "_" || *v == "=")) cfg.replies.delimiter = (*v)[0];
+        else r.error(t->get("delimiter"), "replies.delimiter", "must be one of \"+\", \"-\", \"_\" or \"=\" "
+                                                               "(the mail server's recipient_delimiter)");
+      }
+      if (auto v = r.boolean(*t, "replies", "require_authentication")) cfg.replies.require_authentication = *v;
+      cfg.replies.authserv_id = r.string(*t, "replies", "authserv_id", false).value_or("");
+      if (cfg.replies.require_authentication && cfg.replies.authserv_id.empty())
+        r.error(t, "replies.authserv_id",
+                "require_authentication is set: name the receiving server whose Authentication-Results to trust");
+    } else {
+      r.error(n, "replies", "must be a table: [replies]");
+    }
+  }
 
   // [metrics]
   if (const auto* n = doc.get("metrics")) {

@@ -256,6 +256,16 @@ struct TriageConfig {
   MatchRule compliment, comment, next_stage, withdrawal, anonymous;
 };
 
+/// [replies]: how staff act on cases by email (docs/REPLIES.md).
+struct RepliesConfig {
+  /// The HMAC key of reply tokens; empty: a random key kept in the database (made on first use).
+  std::string secret;  ///< never logged
+  char delimiter = '+';  ///< the mail server's recipient_delimiter (Postfix), for "complaints+token@"
+  /// Staff replies act only with DKIM or SPF pass in Authentication-Results from `authserv_id`.
+  bool require_authentication = false;
+  std::string authserv_id;
+};
+
 struct Config {
   std::filesystem::path source;  ///< the file it came from
   ServiceConfig service;
@@ -268,6 +278,7 @@ struct Config {
   ParserConfig parser;
   TriageConfig triage;
   MetricsConfig metrics;
+  RepliesConfig replies;
 
   /// The role called `name`, if configured.
   [[nodiscard]] const RoleConfig* role(std::string_view name) const;
@@ -287,6 +298,10 @@ LoadResult parse_config(std::string_view toml_text, const std::filesystem::path&
 
 /// Reads and parses `path`.
 LoadResult load_config(const std::filesystem::path& path);
+
+/// "Ann Smith <ann@example.org>", "\"Smith, Ann\" <ann@example.org>" or "ann@example.org";
+/// nullopt when the address is not plausible or the text holds a control character.
+std::optional<Person> parse_person(std::string_view text);
 
 /// "a@b" with a plausible local part and domain, no spaces, controls or angle brackets.
 bool is_plausible_address(std::string_view address);

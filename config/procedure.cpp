@@ -207,15 +207,19 @@ void read_procedure_table(Reader& r, const toml::table& t, ProcedureConfig& p) {
 
 }  // namespace
 
+}  // namespace complaintd::config::detail
+
+namespace complaintd::config {
+
 std::optional<Person> parse_person(std::string_view text) {
-  const std::string s = trim(text);
+  const std::string s = detail::trim(text);
   const auto lt = s.rfind('<');
   if (lt == std::string::npos) {
     if (!is_plausible_address(s)) return std::nullopt;
     return Person{"", s};
   }
   if (s.back() != '>') return std::nullopt;
-  std::string name = trim(std::string_view(s).substr(0, lt));
+  std::string name = detail::trim(std::string_view(s).substr(0, lt));
   if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
   const std::string address = s.substr(lt + 1, s.size() - lt - 2);
   if (!is_plausible_address(address)) return std::nullopt;
@@ -224,6 +228,10 @@ std::optional<Person> parse_person(std::string_view text) {
     return std::nullopt;
   return Person{name, address};
 }
+
+}  // namespace complaintd::config
+
+namespace complaintd::config::detail {
 
 void read_procedure(Reader& r, const toml::table& doc, Config& cfg) {
   // [roles]

@@ -10,8 +10,7 @@
 
 namespace complaintd::config::detail {
 
-/// "Ann Smith <ann@example.org>", "\"Smith, Ann\" <ann@example.org>" or "ann@example.org".
-std::optional<Person> parse_person(std::string_view text);
+using config::parse_person;
 
 void read_procedure(Reader& r, const toml::table& doc, Config& cfg);
 

@@ -89,12 +89,14 @@ class Reader {
     return *d;
   }
 
-  /// `password` or `password_file` (exactly one, or neither when `optional`).
-  std::string secret(const toml::table& t, const std::string& prefix, const std::filesystem::path& base, bool optional) {
-    const auto inline_pw = string(t, prefix, "password", false);
-    const auto file = string(t, prefix, "password_file", false);
+  /// `password` or `password_file` (exactly one, or neither when `optional`); other
+  /// secrets name their keys (`secret` / `secret_file`).
+  std::string secret(const toml::table& t, const std::string& prefix, const std::filesystem::path& base, bool optional,
+                     const std::string& key = "password", const std::string& file_key = "password_file") {
+    const auto inline_pw = string(t, prefix, key, false);
+    const auto file = string(t, prefix, file_key, false);
     if (inline_pw && file) {
-      error(t.get("password_file"), join(prefix, "password_file"), "set password or password_file, not both");
+      error(t.get(file_key), join(prefix, file_key), "set " + key + " or " + file_key + ", not both");
       return {};
     }
     if (inline_pw) return *inline_pw;
@@ -103,7 +105,7 @@ class Reader {
       if (p.is_relative()) p = base / p;
       std::ifstream in(p, std::ios::binary);
       if (!in) {
-        error(t.get("password_file"), join(prefix, "password_file"), "cannot read " + p.string());
+        error(t.get(file_key), join(prefix, file_key), "cannot read " + p.string());
         return {};
       }
       // Bounded: a password_file pointing at /dev/zero or a log must not hang check-config.
@@ -112,15 +114,15 @@ class Reader {
       in.read(pw.data(), static_cast<std::streamsize>(pw.size()));
       pw.resize(static_cast<std::size_t>(in.gcount()));
       if (pw.size() > kMaxSecret) {
-        error(t.get("password_file"), join(prefix, "password_file"),
-              p.string() + " is longer than " + std::to_string(kMaxSecret) + " bytes: not a password file");
+        error(t.get(file_key), join(prefix, file_key),
+              p.string() + " is longer than " + std::to_string(kMaxSecret) + " bytes: not a " + key + " file");
         return {};
       }
       // A trailing newline from `echo secret > file` is not part of the password.
       while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
       return pw;
     }
-    if (!optional) error(&t, join(prefix, "password"), "missing: set password or password_file");
+    if (!optional) error(&t, join(prefix, key), "missing: set " + key + " or " + file_key);
     return {};
   }
 

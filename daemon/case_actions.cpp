@@ -5,7 +5,9 @@
 #include <random>
 #include <sstream>
 
+#include "daemon/case_replies.hpp"
 #include "outbound/letter.hpp"
+#include "triage/manager_commands.hpp"
 
 namespace complaintd::daemon {
 namespace {
@@ -74,6 +76,7 @@ std::string subject_for(const triage::LetterSpec& l, const store::CaseRow& c) {
       {"escalation", "Overdue case"},          {"withdrawn", "Case withdrawn"},
       {"compliment_forward", "A compliment"},  {"comment_forward", "A comment"},
       {"flag", "Triage flag"},                 {"fast_track", "URGENT fast-track incident"},
+      {"staff_confirmation", "Your reply"},    {"customer_followup", "The customer wrote again"},
   };
   const auto it = kTitles.find(l.event);
   const std::string title = it == kTitles.end() ? l.event : it->second;
@@ -174,8 +177,6 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, 
     }
     auto fields = common;
     for (const auto& [k, v] : l.fields) fields[k] = v;
-    auto body = outbound::render_template(l.template_name, tpl->second, fields);
-    if (!body) return body.error();
 
     outbound::Letter letter;
     letter.from_name = rt.config.smtp.from_name;
@@ -186,6 +187,15 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, 
       tx.insert_event(case_id, now_iso, "letter-skipped", l.event + ": nobody to send it to");
       continue;
     }
+    if (!l.to.customer) {
+      // Staff answer by replying: the reply address carries their authority over the case.
+      letter.reply_to_address = staff_reply_address(tx, rt, *after, letter.to_address);
+      if (!letter.reply_to_address.empty()) fields["reply_instructions"] = triage::command_help();
+    } else if (!rt.config.mailboxes.empty() && rt.config.mailboxes.front().address != rt.config.smtp.from_address) {
+      letter.reply_to_address = rt.config.mailboxes.front().address;
+    }
+    auto body = outbound::render_template(l.template_name, tpl->second, fields);
+    if (!body) return body.error();
     letter.subject = subject_for(l, *after);
     letter.message_id = new_message_id(after->reference, l.event, rt.config.smtp.from_address);
     if (l.to.customer && !after->origin_message_id.empty()) {

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "daemon/case_actions.hpp"
+#include "daemon/case_replies.hpp"
 #include "daemon/parse_limits.hpp"
 #include "daemon/store/attachment_files.hpp"
 #include "daemon/triage_report.hpp"
@@ -142,7 +143,39 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
       for (const auto& r : triage_rows(a)) tx.insert_triage(row, case_id, r);
     };
 
+    // A reply to one of our letters to staff carries a token in its address: it is about
+    // that case whatever its wording, and acts only if the token is genuine.
+    const bool machine = t.intent == triage::Intent::kMachineMail || t.intent == triage::Intent::kFromOurselves ||
+                         t.intent == triage::Intent::kNoSender;
+    const auto tokens = machine ? std::vector<triage::ReplyToken>{} : reply_tokens(rt, msg);
+    const bool about_case = t.intent == triage::Intent::kFollowUp || t.intent == triage::Intent::kNextStage ||
+                            t.intent == triage::Intent::kWithdrawal || t.intent == triage::Intent::kManagerReply;
+    if (!tokens.empty() || about_case) {
+      std::optional<std::int64_t> triaged;
+      if (t.case_reference) {
+        if (auto c = tx.find_case(*t.case_reference)) triaged = c->id;
+      }
+      auto handled = handle_case_message(tx, rt, row, msg, a, triaged, tokens, now);
+      if (!handled) return handled.error();
+      std::optional<std::int64_t> case_id;
+      if (auto c = handled->reference.empty() ? std::nullopt : tx.find_case(handled->reference)) case_id = c->id;
+      tx.set_message_outcome(row, handled->disposition, handled->reason, case_id);
+      if (case_id) {
+        for (const auto& f : a.flags) tx.insert_event(*case_id, now_iso, "flag", f.label + " (in a later message)");
+      }
+      record(case_id);
+      out.kind = IngestOutcome::Kind::kFollowUp;
+      out.reference = handled->reference;
+      out.reason = handled->reason;
+      return {};
+    }
+
     switch (t.intent) {
+      case triage::Intent::kFollowUp:
+      case triage::Intent::kNextStage:
+      case triage::Intent::kWithdrawal:
+      case triage::Intent::kManagerReply:
+        return {};  // handled above
       case triage::Intent::kNewComplaint:
       case triage::Intent::kCompliment:
       case triage::Intent::kComment:
@@ -213,29 +246,6 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
         if (auto applied = apply_plan(tx, rt, case_id, opened, now); !applied) return applied.error();
         out.kind = IngestOutcome::Kind::kNewCase;
         out.reference = reference;
-        return {};
-      }
-      case triage::Intent::kFollowUp:
-      case triage::Intent::kNextStage:
-      case triage::Intent::kWithdrawal:
-      case triage::Intent::kManagerReply: {
-        const auto c = tx.find_case(*t.case_reference);
-        tx.set_message_outcome(row, triage::to_string(t.intent), t.reason, c->id);
-        // Recognised and put on the timeline; the handler (or the manager-reply commands)
-        // act on it: a request for the next stage is not granted by a keyword.
-        const char* kind = t.intent == triage::Intent::kNextStage      ? "next-stage-request"
-                           : t.intent == triage::Intent::kWithdrawal   ? "withdrawal-request"
-                           : t.intent == triage::Intent::kManagerReply ? "manager-reply"
-                                                                       : "customer-message";
-        tx.insert_event(c->id, now_iso, kind,
-                        "message from " + (msg.from ? msg.from->address : std::string("unknown sender")) + ": " +
-                            outbound::sanitize_header_text(msg.subject, 200) + " (" +
-                            outbound::sanitize_header_text(t.reason, 300) + ")");
-        for (const auto& f : a.flags)
-          tx.insert_event(c->id, now_iso, "flag", f.label + " (in a later message)");
-        record(c->id);
-        out.kind = IngestOutcome::Kind::kFollowUp;
-        out.reference = c->reference;
         return {};
       }
       case triage::Intent::kMachineMail:

@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "daemon/builtin_letters.hpp"
 #include "outbound/letter.hpp"
 #include "triage/lifecycle.hpp"
 
@@ -34,8 +35,9 @@ Result<std::shared_ptr<const Runtime>> Runtime::load(const std::filesystem::path
     if (entry.path().extension() == ".mustache") names.insert(entry.path().stem().string());
   }
   if (ec) errors.push_back(config_path.string() + ": service.letters: cannot read " + folder.string() + ": " + ec.message());
+  const auto& builtin = builtin_letters();
   for (const auto& kind : triage::letter_templates(rt->config)) {
-    if (!names.count(kind) && !ec) {
+    if (!names.count(kind) && !builtin.count(kind) && !ec) {
       errors.push_back(config_path.string() + ": service.letters: the procedure needs letter template " +
                        (folder / (kind + ".mustache")).string() + ", which does not exist");
     }
@@ -57,6 +59,7 @@ Result<std::shared_ptr<const Runtime>> Runtime::load(const std::filesystem::path
     }
     rt->templates[kind] = text.str();
   }
+  for (const auto& [kind, text] : builtin) rt->templates.emplace(kind, text);  // a file of that name wins
   if (!errors.empty()) return Error{"configuration has " + std::to_string(errors.size()) + " error(s)"};
   return std::shared_ptr<const Runtime>(std::move(rt));
 }

@@ -239,6 +239,7 @@ std::string to_mime(const Letter& l) {
   };
   header("From", format_mailbox(l.from_name, l.from_address));
   header("To", format_mailbox(l.to_name, l.to_address));
+  if (!l.reply_to_address.empty()) header("Reply-To", format_mailbox(l.from_name, l.reply_to_address));
   header("Subject", encode_unstructured(sanitize_header_text(l.subject, 250), 7));
   header("Date", rfc5322_date(l.date_unix));
   header("Message-ID", "<" + l.message_id + ">");

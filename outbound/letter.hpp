@@ -36,6 +36,8 @@ std::string quoted_printable(std::string_view text);
 struct Letter {
   std::string from_name, from_address;
   std::string to_name, to_address;
+  /// Where replies go, when not to From: a staff letter's token address (triage/reply_token.hpp).
+  std::string reply_to_address;
   std::string subject;                  ///< sanitised here, not by the caller
   std::string message_id;               ///< without angle brackets
   std::string in_reply_to;              ///< without angle brackets, may be empty

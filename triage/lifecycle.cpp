@@ -200,15 +200,20 @@ struct Decider {
     if (c.state != CaseState::kOpen && c.state != CaseState::kResponded) {
       return refuse("the case is " + std::string(to_string(c.state)) + "; there is nothing to respond to");
     }
-    if (r.close && ctx.cfg.procedure.learning_required) {
-      // Enforced where learning is recorded (issue 6: manager commands); the plan only
-      // closes what the caller allows.
+    const auto& s = stage(c.stage);
+    const bool closes = r.close || is_last(c.stage) || !s.next_stage_within;
+    if (closes && ctx.cfg.procedure.learning_required && !c.learning_recorded) {
+      return refuse("this procedure requires the learning from a complaint to be recorded before it is closed: add "
+                    "a line \"learning <category>: <what will change>\" above your response");
     }
     plan.responded_at = ctx.now;
     plan.cancel_open_deadlines = true;
-    const auto& s = stage(c.stage);
-    if (r.close || is_last(c.stage) || !s.next_stage_within) {
-      close(r.close ? "resolved by " + c.handler.address
+    auto fields = stage_fields(c.stage, c.respond_by, c.handler);
+    fields["response_text"] = r.text;
+    fields["closed"] = closes ? "yes" : "";
+    if (closes) {
+      if (!r.text.empty()) to_customer(s, "response", fields);
+      close(r.close ? "resolved by " + (r.by.empty() ? c.handler.address : r.by)
                     : (is_last(c.stage) ? "final response sent at " + s.name : "response sent; " + s.name +
                                                                                   " has no next-stage window"));
       log("responded", s.name + " response sent");
@@ -217,8 +222,27 @@ struct Decider {
     plan.state = CaseState::kResponded;
     const Due window = due_after(ctx.now, *s.next_stage_within, ctx.cal, ctx.zone);
     plan.deadlines.push_back(DeadlineSpec{deadline::kWindow, 0, window.at});
+    fields["next_stage_by_date"] = long_date(window.date);
+    if (!r.text.empty()) to_customer(s, "response", fields);
     log("responded", s.name + " response sent; the customer may ask for " + stage(c.stage + 1).name + " until " +
                          iso_date(window.date));
+    return plan;
+  }
+
+  Plan reassign(const Reassign& x) {
+    if (c.state != CaseState::kOpen && c.state != CaseState::kResponded)
+      return refuse("the case is " + std::string(to_string(c.state)) + "; there is nobody to reassign");
+    if (x.to.address == c.handler.address) return refuse(x.to.address + " already handles this case");
+    if (std::any_of(c.conflicted.begin(), c.conflicted.end(),
+                    [&](const Person& p) { return p.address == x.to.address; }))
+      return refuse(x.to.address + " is named in the complaint and may not handle it");
+    const auto& s = stage(c.stage);
+    plan.handler = x.to;
+    auto fields = stage_fields(c.stage, c.respond_by, x.to);
+    fields["reassigned_from"] = c.handler.name.empty() ? c.handler.address : c.handler.name;
+    if (c.state == CaseState::kOpen) to_person(s, "referral", x.to, fields);
+    log("reassigned", "handler " + (c.handler.address.empty() ? std::string("nobody") : c.handler.address) +
+                          " → " + x.to.address + (x.by.empty() ? "" : " (by " + x.by + ")"));
     return plan;
   }
 
@@ -351,6 +375,7 @@ std::vector<std::string> letter_templates(const config::Config& cfg) {
     if (!s.escalation.empty()) add(s.letter("escalation"));
     if (s.holding_letter) add(s.letter("holding"));
     if (s.extension) add(s.letter("extension"));
+    add(s.letter("response"));
   }
   if (cfg.procedure.survey) add("survey");
   // Triage tells the coordinator about flags, and the fast-track role at once.
@@ -428,6 +453,7 @@ Plan decide(const CaseFacts& c, const Event& e, const Context& ctx) {
         else if constexpr (std::is_same_v<T, Extend>) return d.extend(ev);
         else if constexpr (std::is_same_v<T, AskNextStage>) return d.ask_next_stage();
         else if constexpr (std::is_same_v<T, Withdraw>) return d.withdraw();
+        else if constexpr (std::is_same_v<T, Reassign>) return d.reassign(ev);
         else return d.set_complexity(ev);
       },
       e);

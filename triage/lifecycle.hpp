@@ -48,6 +48,8 @@ struct CaseFacts {
   /// `alternate_reviewer` takes their place.
   std::vector<config::Person> conflicted;
   std::optional<config::Person> alternate_reviewer;
+  /// Learning is on record (procedure.learning_required: no close without it).
+  bool learning_recorded = false;
 };
 
 /// Deadline kinds, as stored.
@@ -115,9 +117,17 @@ struct DeadlineDue {
   int stage = 0;  ///< the stage the deadline was set for
   bool superseded = false;
 };
-/// The handler's response went to the customer; `close` ends the case (resolve).
+/// The handler responds: `text` goes to the customer in the stage's response letter with
+/// the next steps; `close` ends the case (resolve). `by` names who, for the timeline.
 struct Respond {
   bool close = false;
+  std::string text;
+  std::string by;
+};
+/// Somebody else handles the case from now on; they get the referral.
+struct Reassign {
+  config::Person to;
+  std::string by;
 };
 struct Extend {
   config::Duration by;
@@ -129,7 +139,7 @@ struct SetComplexity {
   bool complex = false;
 };
 
-using Event = std::variant<Open, DeadlineDue, Respond, Extend, AskNextStage, Withdraw, SetComplexity>;
+using Event = std::variant<Open, DeadlineDue, Respond, Extend, AskNextStage, Withdraw, SetComplexity, Reassign>;
 
 /// Everything decide() needs besides the case and the event. `draw` returns a number in
 /// [0, 1) for the survey sample (injected, so tests choose it).

@@ -150,11 +150,26 @@ CREATE INDEX cases_customer ON cases(customer_address COLLATE NOCASE, received_a
 CREATE INDEX messages_from ON messages(from_address COLLATE NOCASE, received_at);
 )sql";
 
+// Schema 5: staff act by email (issue 6): the advocate a case records, and learning.
+constexpr const char* kSchemaV5 = R"sql(
+ALTER TABLE cases ADD COLUMN advocate_address TEXT NOT NULL DEFAULT '';
+CREATE TABLE learning (
+  id          INTEGER PRIMARY KEY,
+  case_id     INTEGER NOT NULL REFERENCES cases(id),
+  category    TEXT NOT NULL,
+  text        TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  recorded_by TEXT NOT NULL
+);
+CREATE INDEX learning_case ON learning(case_id);
+)sql";
+
 constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
     kSchemaV1,
     kSchemaV2,
     kSchemaV3,
     kSchemaV4,
+    kSchemaV5,
 };
 
 OutboxRow read_outbox(const Statement& s) {
@@ -210,6 +225,7 @@ CaseRow read_case(const Statement& s) {
   r.flags = s.text(27);
   r.department = s.text(28);
   r.complainant_type = s.text(29);
+  r.advocate_address = s.text(30);
   return r;
 }
 #define CASE_COLUMNS \
@@ -217,7 +233,7 @@ CaseRow read_case(const Statement& s) {
   "c.respond_by, c.respond_by_date, c.created_at, c.stage_index, c.complex, c.serious, c.handler_name, "           \
   "c.handler_address, c.past_handlers, c.stage_opened_at, c.stage_due, c.stage_due_date, c.expected_by_date, "     \
   "c.responded_at, c.closed_at, c.summary, (SELECT m.message_id FROM messages m WHERE m.id = c.opened_by), "     \
-  "c.categories, c.flags, c.department, c.complainant_type"
+  "c.categories, c.flags, c.department, c.complainant_type, c.advocate_address"
 #define CASES_FROM " FROM cases c "
 
 DeadlineRow read_deadline(const Statement& s) {
@@ -364,7 +380,8 @@ void Tx::update_case(std::int64_t id, const CaseUpdate& u) {
       "expected_by_date = COALESCE(?14, expected_by_date), responded_at = COALESCE(?15, responded_at), "
       "closed_at = COALESCE(?16, closed_at), summary = COALESCE(?17, summary), "
       "categories = COALESCE(?19, categories), flags = COALESCE(?20, flags), "
-      "department = COALESCE(?21, department), complainant_type = COALESCE(?22, complainant_type) WHERE id = ?18");
+      "department = COALESCE(?21, department), complainant_type = COALESCE(?22, complainant_type), "
+      "advocate_address = COALESCE(?23, advocate_address) WHERE id = ?18");
   auto number = [&](int i, std::optional<std::int64_t> v) {
     if (v) s.bind(i, *v);
     else s.bind_null(i);
@@ -390,8 +407,59 @@ void Tx::update_case(std::int64_t id, const CaseUpdate& u) {
       .bind_optional(20, u.flags)
       .bind_optional(21, u.department)
       .bind_optional(22, u.complainant_type)
+      .bind_optional(23, u.advocate_address)
       .run();
 }
+
+std::optional<std::string> Tx::meta(const std::string& key) {
+  auto s = c_.prepare("SELECT value FROM meta WHERE key = ?");
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+void Tx::set_meta(const std::string& key, const std::string& value) {
+  c_.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)").bind(1, key).bind(2, value).run();
+}
+
+void Tx::insert_learning(std::int64_t case_id, const std::string& category, const std::string& text,
+                         const std::string& at, const std::string& by) {
+  c_.prepare("INSERT INTO learning(case_id, category, text, recorded_at, recorded_by) VALUES(?, ?, ?, ?, ?)")
+      .bind(1, case_id)
+      .bind(2, category)
+      .bind(3, text)
+      .bind(4, at)
+      .bind(5, by)
+      .run();
+}
+
+int Tx::count_learning(std::int64_t case_id) {
+  auto s = c_.prepare("SELECT COUNT(*) FROM learning WHERE case_id = ?");
+  s.bind(1, case_id);
+  return s.step() ? static_cast<int>(s.integer(0)) : 0;
+}
+
+bool Tx::message_acted(const std::string& message_id) {
+  if (message_id.empty()) return false;
+  auto s = c_.prepare("SELECT 1 FROM messages WHERE message_id = ? AND disposition = 'staff-commands' LIMIT 1");
+  s.bind(1, message_id);
+  return s.step();
+}
+
+std::optional<std::string> Tx::outbox_kind(const std::string& message_id) {
+  if (message_id.empty()) return std::nullopt;
+  auto s = c_.prepare("SELECT kind FROM outbox WHERE message_id = ? LIMIT 1");
+  s.bind(1, message_id);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+void Tx::savepoint() { c_.prepare("SAVEPOINT staff_reply").run(); }
+void Tx::rollback_to_savepoint() {
+  c_.prepare("ROLLBACK TO staff_reply").run();
+  c_.prepare("RELEASE staff_reply").run();
+}
+void Tx::release_savepoint() { c_.prepare("RELEASE staff_reply").run(); }
 
 void Tx::insert_triage(std::int64_t message_row, std::optional<std::int64_t> case_id, const TriageRow& row) {
   auto s = c_.prepare(

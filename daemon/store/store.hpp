@@ -79,6 +79,7 @@ struct CaseRow {
   std::string origin_message_id;  ///< the Message-ID of the message that opened the case
   // Triage's decisions (schema 4): names one per line, the department and complainant type.
   std::string categories, flags, department, complainant_type;
+  std::string advocate_address;  ///< someone acting for the customer (schema 5); may write about the case
 };
 
 /// Changes to a case; unset fields stay as they are.
@@ -88,13 +89,13 @@ struct CaseUpdate {
   std::optional<bool> complex, serious;
   std::optional<std::string> handler_name, handler_address, past_handlers, stage_opened_at, stage_due,
       stage_due_date, respond_by, respond_by_date, expected_by_date, responded_at, closed_at, summary;
-  std::optional<std::string> categories, flags, department, complainant_type;
+  std::optional<std::string> categories, flags, department, complainant_type, advocate_address;
 
   [[nodiscard]] bool empty() const {
     return !state && !stage_name && !stage_index && !complex && !serious && !handler_name && !handler_address &&
            !past_handlers && !stage_opened_at && !stage_due && !stage_due_date && !respond_by && !respond_by_date &&
            !expected_by_date && !responded_at && !closed_at && !summary && !categories && !flags && !department &&
-           !complainant_type;
+           !complainant_type && !advocate_address;
   }
 };
 
@@ -194,6 +195,21 @@ class Tx {
   /// The case a message with one of these Message-IDs belongs to: one we sent (outbox) or
   /// one we received for a case.
   std::optional<std::string> case_for_message_ids(const std::vector<std::string>& message_ids);
+  /// The meta table (key → value): e.g. the reply-token key made on first use.
+  std::optional<std::string> meta(const std::string& key);
+  void set_meta(const std::string& key, const std::string& value);
+  void insert_learning(std::int64_t case_id, const std::string& category, const std::string& text,
+                       const std::string& at, const std::string& by);
+  int count_learning(std::int64_t case_id);
+  /// True when a message with this Message-ID already carried staff commands that acted.
+  bool message_acted(const std::string& message_id);
+  /// The kind of letter ("referral", "staff_confirmation", …) we sent with this Message-ID.
+  std::optional<std::string> outbox_kind(const std::string& message_id);
+  /// A nested point inside the transaction: staff commands apply all together or not at all,
+  /// while the message that carried them stays stored either way.
+  void savepoint();
+  void rollback_to_savepoint();
+  void release_savepoint();
   std::int64_t insert_outbox(std::optional<std::int64_t> case_id, const std::string& kind,
                              const std::string& message_id, const std::string& mail_from, const std::string& rcpt,
                              const std::string& raw, const std::string& now);
@@ -264,7 +280,7 @@ class Store {
   Result<std::optional<std::string>> next_deadline();
   Result<std::vector<AttachmentRow>> message_attachments(std::int64_t message_row);
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
   /// The SQL that brings the schema from `version - 1` to `version` (1 … kSchemaVersion).
   static const char* migration(int version);
 

@@ -263,7 +263,68 @@ TEST_F(Lifecycle, ResponseOpensTheWindowForTheNextStage) {
   EXPECT_EQ(p.state, CaseState::kResponded);
   EXPECT_TRUE(p.cancel_open_deadlines);
   EXPECT_EQ(kinds(p), (std::vector<std::string>{"window0@2026-12-19T00:00:00Z"}));  // 20 working days: Fri 18 Dec
-  EXPECT_TRUE(p.letters.empty());  // the response letter itself comes from the manager's text
+  EXPECT_TRUE(p.letters.empty());  // no text, no letter (the response went some other way)
+}
+
+TEST_F(Lifecycle, TheResponseLetterCarriesTheHandlersTextAndTheNextSteps) {
+  const auto c = opened(at("2026-11-02T10:00:00Z"));
+  const auto p = run(c, Respond{false, "We are sorry: the crew missed your street.", "ivy@example.test"},
+                     at("2026-11-20T11:00:00Z"));
+  ASSERT_EQ(letters(p), (std::vector<std::string>{"response->customer"}));
+  const auto& f = p.letters[0].fields;
+  EXPECT_EQ(f.at("response_text"), "We are sorry: the crew missed your street.");
+  EXPECT_EQ(f.at("next_stage"), "Stage 2");
+  EXPECT_EQ(f.at("next_stage_by_date"), long_date(Date{2026y / 12 / 18}));
+  EXPECT_EQ(f.at("closed"), "");
+  EXPECT_EQ(f.at("final_stage"), "");
+}
+
+TEST_F(Lifecycle, TheFinalResponseTellsTheCustomerWhereToGoNext) {
+  auto c = opened(at("2026-11-02T10:00:00Z"));
+  c = apply(c, run(c, Respond{}, at("2026-11-20T11:00:00Z")));
+  c = apply(c, run(c, AskNextStage{}, at("2026-11-25T10:00:00Z")));
+  const auto p = run(c, Respond{false, "Having reviewed it again, we uphold your complaint.", ""},
+                     at("2026-12-01T10:00:00Z"));
+  EXPECT_EQ(p.state, CaseState::kClosed);
+  ASSERT_EQ(letters(p), (std::vector<std::string>{"response->customer"}));
+  EXPECT_EQ(p.letters[0].fields.at("final_stage"), "yes");
+  EXPECT_EQ(p.letters[0].fields.at("closed"), "yes");
+  EXPECT_EQ(p.letters[0].fields.at("final_text"), "You may ask the Ombudsman.");
+}
+
+TEST_F(Lifecycle, NoCaseClosesWithoutLearningWhereTheProcedureRequiresIt) {
+  cfg_.procedure.learning_required = true;
+  auto c = opened(at("2026-11-02T10:00:00Z"));
+  auto p = run(c, Respond{true, "Resolved.", ""}, at("2026-11-10T10:00:00Z"));
+  ASSERT_TRUE(p.refused);
+  EXPECT_NE(p.refused->find("learning"), std::string::npos);
+  EXPECT_TRUE(p.letters.empty() && !p.state);
+  // A response that leaves the next stage open closes nothing, so it needs no learning yet.
+  EXPECT_FALSE(run(c, Respond{false, "Our response.", ""}, at("2026-11-10T10:00:00Z")).refused);
+  c.learning_recorded = true;
+  p = run(c, Respond{true, "Resolved.", ""}, at("2026-11-10T10:00:00Z"));
+  ASSERT_FALSE(p.refused);
+  EXPECT_EQ(p.state, CaseState::kClosed);
+}
+
+TEST_F(Lifecycle, ReassigningSendsTheReferralToTheNewHandler) {
+  auto c = opened(at("2026-11-02T10:00:00Z"));
+  const Person zed{"Zed Other", "zed@example.test"};
+  auto p = run(c, Reassign{zed, "ivy@example.test"}, at("2026-11-05T10:00:00Z"));
+  ASSERT_FALSE(p.refused) << *p.refused;
+  EXPECT_EQ(p.handler, zed);
+  EXPECT_EQ(letters(p), (std::vector<std::string>{"referral->zed@example.test"}));
+  EXPECT_EQ(p.letters[0].fields.at("reassigned_from"), "Ivy Investigator");
+  EXPECT_FALSE(p.respond_by);  // the deadline stays where it was
+  ASSERT_EQ(p.events.size(), 1U);
+  EXPECT_EQ(p.events[0].first, "reassigned");
+  // Refused: to whoever has it already, to someone the complaint names, or once it is over.
+  EXPECT_TRUE(run(c, Reassign{c.handler, ""}, at("2026-11-05T10:00:00Z")).refused);
+  c.conflicted = {zed};
+  EXPECT_TRUE(run(c, Reassign{zed, ""}, at("2026-11-05T10:00:00Z")).refused);
+  c.conflicted.clear();
+  c.state = CaseState::kClosed;
+  EXPECT_TRUE(run(c, Reassign{zed, ""}, at("2026-11-05T10:00:00Z")).refused);
 }
 
 TEST_F(Lifecycle, WindowClosingClosesTheCaseAndMaybeSurveys) {
@@ -332,7 +393,7 @@ TEST_F(Lifecycle, FinalStageResponseClosesTheCase) {
 
 TEST_F(Lifecycle, ResolveClosesAtStageOne) {
   const auto c = opened(at("2026-11-02T10:00:00Z"));
-  const auto p = run(c, Respond{true}, at("2026-11-10T10:00:00Z"));
+  const auto p = run(c, Respond{true, "", ""}, at("2026-11-10T10:00:00Z"));
   EXPECT_EQ(p.state, CaseState::kClosed);
   EXPECT_TRUE(p.cancel_open_deadlines);
 }
