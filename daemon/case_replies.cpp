@@ -35,6 +35,15 @@ bool is_staff(const Runtime& rt, const std::string& address) {
   return false;
 }
 
+/// How letters address a member of staff: the name the config or the case gives them.
+config::Person staff_person(const Runtime& rt, const store::CaseRow& c, const std::string& address) {
+  if (address == lower(c.handler_address) && !c.handler_name.empty()) return {c.handler_name, address};
+  for (const auto& role : rt.config.roles)
+    for (const auto& p : role.people)
+      if (lower(p.address) == address && !p.name.empty()) return {p.name, address};
+  return {"", address};
+}
+
 bool holds_role(const Runtime& rt, const std::string& address) {
   for (const auto& role : rt.config.roles)
     for (const auto& p : role.people)
@@ -103,7 +112,7 @@ class StaffReply {
     if (tx_.message_acted(msg_.message_id))
       return reject("message <" + shown(msg_.message_id, 120) + "> already acted once (a replay)");
 
-    person_ = config::Person{msg_.from && !msg_.from->name.empty() ? shown(msg_.from->name, 100) : "", sender_};
+    person_ = staff_person(rt_, c, sender_);
     if (token.role == triage::ReplyRole::kHandler && sender_ != lower(c.handler_address)) {
       return refused(c, {"you no longer handle this case" +
                          (c.handler_address.empty() ? std::string() : ": " + c.handler_address + " does now")});
@@ -365,11 +374,11 @@ Result<CaseMessageOutcome> handle_case_message(store::Tx& tx, const Runtime& rt,
     std::map<std::string, std::string> fields{
         {"ok", ""},
         {"state", c.state},
-        {"problems", "- nothing was changed: this message did not come through the reply address of a letter about "
-                     "the case, which is what gives a reply its authority. Reply to the referral or to this "
-                     "letter instead.\n"}};
+        {"problems", "- it did not come through the reply address of a letter about the case, and that address "
+                     "is what gives a reply its authority (anybody can write your name in From). Reply to the "
+                     "referral, or to this letter.\n"}};
     if (tx.outbox_kind(msg.in_reply_to) != std::optional<std::string>("staff_confirmation")) {
-      if (auto r = tell(tx, rt, c, "staff_confirmation", config::Person{"", sender}, fields, now); !r) return r.error();
+      if (auto r = tell(tx, rt, c, "staff_confirmation", staff_person(rt, c, sender), fields, now); !r) return r.error();
     }
     return CaseMessageOutcome{c.reference, "staff-without-token", "a member of staff wrote without a reply token"};
   }

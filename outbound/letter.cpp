@@ -282,9 +282,19 @@ Result<std::string> render_template(std::string_view template_name, std::string_
     if (v.empty()) data.set(k, kainjow::mustache::data{false});
     else data.set(k, v);
   }
-  std::string out = tmpl.render(data);
+  const std::string rendered = tmpl.render(data);
   if (!tmpl.is_valid()) {
     return Error{"letter template " + std::string(template_name) + ": " + tmpl.error_message()};
+  }
+  // kainjow keeps the line of a section tag that stands alone, so a skipped section leaves
+  // blank lines behind; a letter never needs more than one blank line in a row.
+  std::string out;
+  out.reserve(rendered.size());
+  int newlines = 0;
+  for (char c : rendered) {
+    if (c == '\r') continue;
+    newlines = c == '\n' ? newlines + 1 : 0;
+    if (newlines <= 2) out.push_back(c);
   }
   return out;
 }

@@ -155,6 +155,15 @@ TEST(Template, EmptyFieldsAreFalseInSections) {
   EXPECT_EQ(*r, "next: Stage 2 []");
 }
 
+TEST(Template, SkippedSectionsLeaveAtMostOneBlankLine) {
+  const std::string t = "Dear Ann,\n\n{{#final}}\nThe end.\n{{/final}}\n{{^final}}\nAsk for {{next}}.\n{{/final}}\n\nYours";
+  auto r = render_template("t", t, {{"final", ""}, {"next", "Stage 2"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->find("\n\n\n"), std::string::npos) << *r;
+  EXPECT_NE(r->find("Ask for Stage 2."), std::string::npos);
+  EXPECT_EQ(r->find("The end."), std::string::npos);
+}
+
 TEST(Template, SyntaxErrorsAreReported) {
   auto r = render_template("acknowledgement", "Dear {{#name}}", {});
   ASSERT_FALSE(r);

@@ -1,0 +1,309 @@
+"""Staff and customers act by email, and nobody can forge it (issue 6), against real Dovecot
+and Postfix on 127.0.0.1: a referral manager answers from their own mailbox through the reply
+address of the referral; the customer gets the response with the next steps, asks for the
+next stage, and stage 2 opens with a Head of Service who was not involved. Every attack
+leaves the case as it was and is logged."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
+COMPLAINTS = "complaints@example.test"
+CUSTOMER = "alice@example.test"
+IVY = "ivy@example.test"        # the investigator: stage 1
+ANN = "ann@example.test"        # a Head of Service: stage 2
+TEAM = "team@example.test"      # the coordinator
+MALLORY = "mallory@example.test"
+USERS = {COMPLAINTS: "complaints-pw", CUSTOMER: "alice-pw", IVY: "ivy-pw", ANN: "ann-pw", TEAM: "team-pw",
+         MALLORY: "mallory-pw"}
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def body_of(m: email.message.EmailMessage) -> str:
+    return m.get_body(("plain",)).get_content()
+
+
+def quoted(text: str) -> str:
+    return "\n".join("> " + line for line in text.splitlines())
+
+
+class Replies(harness.MailTestCase):
+    users = USERS
+
+    def setUp(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="complaintd-replies-"))
+        self.addCleanup(lambda: harness.keep_test_dir() or shutil.rmtree(self.dir, ignore_errors=True))
+        shutil.copytree(harness.REPO_ROOT / "examples" / "solihull-council" / "letters", self.dir / "letters")
+        self.db = self.dir / "complaintd.db"
+        self.config = self.dir / "complaintd.toml"
+        self.config.write_text(textwrap.dedent(f"""\
+            [service]
+            name = "Test Council Complaints"
+            database = "complaintd.db"
+            timezone = "Europe/London"
+
+            [[mailbox]]
+            name = "complaints"
+            url = "imap://127.0.0.1:{self.servers.imap_port}"
+            username = "{COMPLAINTS}"
+            password = "{USERS[COMPLAINTS]}"
+            address = "{COMPLAINTS}"
+
+            [smtp]
+            url = "smtp://127.0.0.1:{self.servers.smtp_port}"
+            from = "{COMPLAINTS}"
+
+            [roles]
+            coordinator = "Complaints Team <{TEAM}>"
+            investigator = "Ivy Investigator <{IVY}>"
+            head_of_service = "Ann Head <{ANN}>"
+
+            [procedure]
+            coordinator = "coordinator"
+            referral_manager = "investigator"
+            learning_required = true
+
+            [[stage]]
+            name = "Stage 1"
+            respond_within = "20 working days"
+            next_stage_within = "20 working days"
+            extension = {{ max = "10 working days", reason_required = true }}
+
+            [[stage]]
+            name = "Stage 2"
+            handler = "head_of_service"
+            distinct_handler = true
+            respond_within = "10 working days"
+            final_text = "You may now ask the Local Government and Social Care Ombudsman to look at it."
+            letters = {{ acknowledgement = "stage2-acknowledgement", referral = "stage2-referral" }}
+            """))
+        for user in USERS:
+            self.servers.clear_folder(user)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def run_once(self) -> None:
+        r = subprocess.run([harness.complaintd_binary(), "run", "--once", "--config", str(self.config)],
+                           capture_output=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        self.log = r.stderr.decode(errors="replace")
+
+    def query(self, sql: str, *params) -> list[tuple]:
+        with sqlite3.connect(self.db) as db:
+            return db.execute(sql, params).fetchall()
+
+    def case(self, ref: str) -> tuple:
+        """What an attack must not change: state, stage, handler, deadline, categories."""
+        return self.query("SELECT state, stage_index, handler_address, respond_by, categories, closed_at "
+                          "FROM cases WHERE reference = ?", ref)[0]
+
+    def events(self, ref: str, kind: str) -> list[str]:
+        return [d for (d,) in self.query("SELECT e.detail FROM events e JOIN cases c ON c.id = e.case_id "
+                                         "WHERE c.reference = ? AND e.kind = ? ORDER BY e.id", ref, kind)]
+
+    def inbox(self, user: str) -> list[email.message.EmailMessage]:
+        return [parse(m.raw) for m in self.servers.messages(user)]
+
+    def letters_to(self, user: str, subject_has: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.inbox(user) if subject_has in str(m["Subject"])]
+
+    def reply(self, sender: str, to: str, letter: email.message.EmailMessage, text: str,
+              message_id: str | None = None, subject: str | None = None) -> str:
+        """`sender` answers `letter` as a mail client does: to its Reply-To, quoting it."""
+        mid = message_id or email.utils.make_msgid(domain="example.test")
+        raw = harness.make_message(
+            sender, to, subject or "Re: " + str(letter["Subject"]),
+            text + "\n\nOn Tue, someone wrote:\n" + quoted(body_of(letter)) + "\n",
+            headers={"In-Reply-To": letter["Message-ID"], "References": letter["Message-ID"]}, message_id=mid)
+        self.servers.send(sender, to, raw)
+        return mid
+
+    def complaint(self, subject: str, body: str) -> str:
+        self.servers.send(CUSTOMER, COMPLAINTS, harness.make_message(CUSTOMER, COMPLAINTS, subject, body))
+        self.servers.wait_for_messages(COMPLAINTS, count=1)
+        self.run_once()
+        ref = self.query("SELECT reference FROM cases ORDER BY id DESC LIMIT 1")[0][0]
+        self.servers.clear_folder(COMPLAINTS)
+        return ref
+
+    def deliver_and_run(self) -> None:
+        self.servers.wait_for_messages(COMPLAINTS, count=1)
+        self.run_once()
+        self.servers.clear_folder(COMPLAINTS)
+
+    # -- the story -------------------------------------------------------------------------
+
+    def test_staff_and_customer_act_by_email_and_forgeries_do_nothing(self) -> None:
+        ref = self.complaint("Bins not collected", "My bins were not collected for three weeks.")
+        referral = self.letters_to(IVY, "New case for you")[0]
+        reply_to = email.utils.parseaddr(str(referral["Reply-To"]))[1]
+        self.assertRegex(reply_to, r"^complaints\+\d+-h[a-z2-7]{16}@example\.test$")
+        self.assertIn("respond", body_of(referral))  # the referral itself says how to act
+        before = self.case(ref)
+        self.assertEqual(before[0], "open")
+        ref2 = self.complaint("Street light out", "The street light outside number 4 has been out for a month.")
+        referral2 = self.letters_to(IVY, ref2)[0]
+        reply_to2 = email.utils.parseaddr(str(referral2["Reply-To"]))[1]
+        self.assertNotEqual(reply_to, reply_to2)
+        before2 = self.case(ref2)
+        for user in USERS:
+            self.servers.clear_folder(user)
+
+        with self.subTest("a forged From without a token"):
+            raw = harness.make_message(IVY, COMPLAINTS, f"Re: [{ref}] Bins not collected",
+                                       "resolve\n\nAll sorted, case closed.")
+            self.servers.send(MALLORY, COMPLAINTS, raw)
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            self.assertEqual(len(self.events(ref, "staff-message")), 1)
+            self.assertEqual(self.letters_to(CUSTOMER, ref), [])
+            # The real Ivy is told that somebody wrote in her name and nothing changed.
+            told = self.letters_to(IVY, "Your reply")
+            self.assertEqual(len(told), 1)
+            self.assertIn("changed nothing", body_of(told[0]))
+
+        with self.subTest("a valid token from a different sender"):
+            self.reply(MALLORY, reply_to, referral, "resolve\n\nClosed.")
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            rejected = self.events(ref, "reply-rejected")
+            self.assertEqual(len(rejected), 1)
+            self.assertIn("not issued to mallory@example.test", rejected[0])
+            self.assertEqual(self.inbox(MALLORY), [])  # nothing goes back to a forger
+            self.assertIn("event=reply-rejected", self.log)
+
+        with self.subTest("a token of another case"):
+            self.reply(IVY, reply_to2, referral, "respond\n\nDear Alice, sorted.",
+                       subject=f"Re: [{ref}] New case for you")
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            self.assertEqual(self.case(ref2), before2)
+            self.assertTrue(any(f"but it is about {ref}" in e for e in self.events(ref2, "reply-rejected")))
+
+        with self.subTest("a token forwarded to the customer and used by them"):
+            self.reply(CUSTOMER, reply_to, referral, "resolve\n\nI consider this resolved.")
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            self.assertTrue(any(CUSTOMER in e for e in self.events(ref, "reply-rejected")))
+
+        with self.subTest("a command inside quoted text is not a command"):
+            self.servers.clear_folder(IVY)
+            self.reply(IVY, reply_to, referral, "Thanks, I am looking into it.\n\n> resolve\n> Closed.")
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            self.assertTrue(any("looking into it" in n for n in self.events(ref, "note")))
+            confirmation = self.letters_to(IVY, "Your reply")
+            self.assertEqual(len(confirmation), 1)
+            self.assertIn("nothing was sent to the customer", body_of(confirmation[0]))
+        self.assertEqual(self.letters_to(CUSTOMER, ref), [])
+
+        with self.subTest("a customer who writes resolve gets no power from it"):
+            self.servers.clear_folder(IVY)
+            raw = harness.make_message(CUSTOMER, COMPLAINTS, f"Re: [{ref}] Bins not collected",
+                                       "resolve\n\nStill no collection this week.")
+            self.servers.send(CUSTOMER, COMPLAINTS, raw)
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            forwarded = self.letters_to(IVY, "The customer wrote again")
+            self.assertEqual(len(forwarded), 1)
+            self.assertIn("Still no collection", body_of(forwarded[0]))
+
+        with self.subTest("a mistyped command changes nothing and says why"):
+            self.servers.clear_folder(IVY)
+            self.reply(IVY, reply_to, referral, "extend soon: busy\nrespond\n\nDear Alice.")
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            answer = self.letters_to(IVY, "Your reply")
+            self.assertEqual(len(answer), 1)
+            self.assertIn("is not a duration", body_of(answer[0]))
+
+        with self.subTest("the manager responds; the customer gets it with the next steps"):
+            self.servers.clear_folder(IVY)
+            mid = self.reply(IVY, reply_to, referral,
+                             "category service delivery\nrespond\n\nDear Alice,\n\nWe are sorry: the crew "
+                             "missed your street. They will collect tomorrow.\n\nIvy")
+            self.deliver_and_run()
+            state, stage, *_ = self.case(ref)
+            self.assertEqual((state, stage), ("responded", 0))
+            response = self.letters_to(CUSTOMER, ref)
+            self.assertEqual(len(response), 1)
+            text = body_of(response[0])
+            self.assertIn("the crew missed your street", text.replace("\n", " ").replace("  ", " "))
+            self.assertIn("Stage 2", text)  # how to ask for the next stage, and by when
+            self.assertRegex(text, r"by \w+ \d+ \w+ \d{4}")
+            self.assertEqual(self.query("SELECT categories FROM cases WHERE reference = ?", ref)[0][0],
+                             "service_delivery")
+            confirmation = self.letters_to(IVY, "Your reply")
+            self.assertEqual(len(confirmation), 1)
+            self.assertIn("your response was sent to the customer", body_of(confirmation[0]))
+
+        with self.subTest("a replayed reply acts once"):
+            after_response = self.case(ref)
+            self.servers.clear_folder(CUSTOMER)
+            # The same message again, and again with another subject (same Message-ID).
+            self.reply(IVY, reply_to, referral, "respond\n\nSecond copy.", message_id=mid)
+            self.reply(IVY, reply_to, referral, "respond\n\nSecond copy.", message_id=mid, subject="Re: again")
+            self.servers.wait_for_messages(COMPLAINTS, count=2)
+            self.run_once()
+            self.servers.clear_folder(COMPLAINTS)
+            self.assertEqual(self.case(ref), after_response)
+            self.assertEqual(self.letters_to(CUSTOMER, ref), [])
+            self.assertTrue(any("replay" in e for e in self.events(ref, "reply-rejected")))
+
+        with self.subTest("the customer asks for the next stage; stage 2 opens with someone new"):
+            for user in USERS:
+                self.servers.clear_folder(user)
+            raw = harness.make_message(CUSTOMER, COMPLAINTS, f"Re: [{ref}] Bins not collected",
+                                       "I am not satisfied with your response and would like a stage 2 review.")
+            self.servers.send(CUSTOMER, COMPLAINTS, raw)
+            self.deliver_and_run()
+            state, stage, handler, *_ = self.case(ref)
+            self.assertEqual((state, stage, handler), ("open", 1, ANN))
+            self.assertEqual(len(self.letters_to(CUSTOMER, ref)), 1)  # stage 2 acknowledged
+            stage2 = self.inbox(ANN)
+            self.assertEqual(len(stage2), 1)
+
+        with self.subTest("no close without learning where the procedure requires it"):
+            referral2 = stage2[0]
+            ann_reply_to = email.utils.parseaddr(str(referral2["Reply-To"]))[1]
+            self.reply(ANN, ann_reply_to, referral2, "resolve\n\nDear Alice, we uphold your complaint.")
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref)[0], "open")
+            answer = self.letters_to(ANN, "Your reply")
+            self.assertEqual(len(answer), 1)
+            self.assertIn("learning", body_of(answer[0]))
+            self.assertEqual(len(self.letters_to(CUSTOMER, ref)), 1)  # only the stage 2 acknowledgement
+
+        with self.subTest("with learning recorded the final response closes the case"):
+            self.reply(ANN, ann_reply_to, referral2,
+                       "learning service delivery: crews now photograph every bin they cannot collect\n"
+                       "resolve\n\nDear Alice,\n\nWe uphold your complaint and apologise.")
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref)[0], "closed")
+            final = [m for m in self.letters_to(CUSTOMER, ref) if "uphold" in body_of(m)]
+            self.assertEqual(len(final), 1)
+            self.assertIn("Ombudsman", body_of(final[0]))
+            self.assertEqual(self.query("SELECT category FROM learning"), [("service_delivery",)])
+
+        # The second case never moved, whatever was tried on it.
+        self.assertEqual(self.case(ref2), before2)
+
+
+if __name__ == "__main__":
+    unittest.main()
