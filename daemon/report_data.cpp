@@ -1,5 +1,6 @@
 #include "daemon/report_data.hpp"
 
+#include <map>
 #include <sstream>
 
 #include "daemon/store/sqlite.hpp"
@@ -68,6 +69,20 @@ Result<std::vector<reports::ReportCase>> load_report_cases(const std::string& da
       r.categories = split_list(s.text(12));
       r.department = s.text(13);
       out.push_back(std::move(r));
+    }
+    // Learning came with schema 5: one row per lesson, by the category it was recorded under.
+    auto has_learning = c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'learning'");
+    if (has_learning.step()) {
+      std::map<std::string, reports::ReportCase*> by_reference;
+      for (auto& r : out) by_reference[r.reference] = &r;
+      auto l = c.prepare("SELECT c.reference, l.category FROM learning l JOIN cases c ON c.id = l.case_id "
+                         "WHERE c.received_at >= ? AND c.received_at < ? ORDER BY l.id");
+      l.bind(1, triage::iso_instant(from)).bind(2, triage::iso_instant(to));
+      while (l.step()) {
+        const auto it = by_reference.find(l.text(0));
+        const std::string category = l.text(1);
+        if (it != by_reference.end()) it->second->learning_categories.push_back(category.empty() ? "uncategorised" : category);
+      }
     }
     return out;
   } catch (const store::StoreError& e) {

@@ -174,6 +174,49 @@ TEST(Config, ErrorsNeverContainThePassword) {
   for (const auto& e : r.errors) EXPECT_EQ(format_error(e).find("hunter2"), std::string::npos);
 }
 
+TEST(Config, RepliesDefaultToAKeyInTheDatabaseAndPlusAddressing) {
+  auto r = parse(kMinimal);
+  ASSERT_TRUE(r.config) << errors_of(r);
+  EXPECT_EQ(r.config->replies.secret, "");
+  EXPECT_EQ(r.config->replies.delimiter, '+');
+  EXPECT_FALSE(r.config->replies.require_authentication);
+}
+
+TEST(Config, RepliesReadEveryKey) {
+  const auto dir = fs::temp_directory_path() / ("complaintd-replies-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "reply.secret") << "0123456789abcdef0123456789abcdef\n";
+  auto r = parse_config(std::string(kMinimal) +
+                            "[replies]\nsecret_file = \"reply.secret\"\ndelimiter = \"-\"\n"
+                            "require_authentication = true\nauthserv_id = \"mx.example.test\"\n",
+                        dir / "c.toml");
+  fs::remove_all(dir);
+  ASSERT_TRUE(r.config) << errors_of(r);
+  EXPECT_EQ(r.config->replies.secret, "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(r.config->replies.delimiter, '-');
+  EXPECT_TRUE(r.config->replies.require_authentication);
+  EXPECT_EQ(r.config->replies.authserv_id, "mx.example.test");
+}
+
+TEST(Config, RepliesRefuseWeakOrIncompleteSettingsAndNeverShowTheSecret) {
+  struct Bad {
+    std::string toml, key;
+  };
+  for (const auto& b : {Bad{"secret = \"short-one\"", "replies.secret"},
+                        Bad{"secret = \"0123456789abcdef0123\"\nsecret_file = \"x\"", "replies.secret_file"},
+                        Bad{"secret_file = \"/nonexistent/reply.secret\"", "replies.secret_file"},
+                        Bad{"delimiter = \"++\"", "replies.delimiter"},
+                        Bad{"delimiter = \"@\"", "replies.delimiter"},
+                        Bad{"require_authentication = true", "replies.authserv_id"},
+                        Bad{"sekret = \"0123456789abcdef0123\"", "replies.sekret"}}) {
+    auto r = parse(std::string(kMinimal) + "[replies]\n" + b.toml + "\n");
+    EXPECT_FALSE(r.config) << b.toml;
+    const auto text = errors_of(r);
+    EXPECT_NE(text.find(b.key), std::string::npos) << b.toml << "\n" << text;
+    EXPECT_EQ(text.find("short-one"), std::string::npos) << text;
+  }
+}
+
 TEST(Config, MissingFileIsAClearError) {
   auto r = load_config("/nonexistent/complaintd.toml");
   ASSERT_EQ(r.errors.size(), 1u);

@@ -304,6 +304,55 @@ class Replies(harness.MailTestCase):
         # The second case never moved, whatever was tried on it.
         self.assertEqual(self.case(ref2), before2)
 
+        with self.subTest("the learning is in the report trustees read"):
+            r = subprocess.run([harness.complaintd_binary(), "report", "--from", "2000-01-01", "--to", "2100-01-01",
+                                "--format", "csv", "--config", str(self.config)], capture_output=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+            self.assertRegex(r.stdout.decode(), r'(?m)^"Learning recorded, by category",service_delivery,1$')
+
+    def test_others_learn_nothing_an_advocate_may_write_and_a_withdrawal_is_confirmed(self) -> None:
+        ref = self.complaint("Parking permit refused", "My parking permit renewal was refused without a reason.")
+        referral = self.letters_to(IVY, "New case for you")[0]
+        reply_to = email.utils.parseaddr(str(referral["Reply-To"]))[1]
+        before = self.case(ref)
+        for user in USERS:
+            self.servers.clear_folder(user)
+
+        with self.subTest("somebody else writing about the case is told nothing"):
+            raw = harness.make_message(MALLORY, COMPLAINTS, f"Re: [{ref}] Parking permit refused",
+                                       "What is happening with this case? Who is dealing with it?")
+            self.servers.send(MALLORY, COMPLAINTS, raw)
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            self.assertEqual(self.inbox(MALLORY), [])
+            self.assertEqual(len(self.events(ref, "third-party-message")), 1)
+            self.assertEqual(self.inbox(IVY), [])
+
+        with self.subTest("once the case records an advocate, they may write for the customer"):
+            self.reply(IVY, reply_to, referral, f"advocate Mallory Friend <{MALLORY}>")
+            self.deliver_and_run()
+            self.assertEqual(self.query("SELECT advocate_address FROM cases WHERE reference = ?", ref)[0][0], MALLORY)
+            self.servers.clear_folder(IVY)
+            raw = harness.make_message(MALLORY, COMPLAINTS, f"Re: [{ref}] Parking permit refused",
+                                       "I write for my neighbour: she has now sent the documents you asked for.")
+            self.servers.send(MALLORY, COMPLAINTS, raw)
+            self.deliver_and_run()
+            forwarded = self.letters_to(IVY, "The customer wrote again")
+            self.assertEqual(len(forwarded), 1)
+            self.assertIn("sent the documents", body_of(forwarded[0]))
+
+        with self.subTest("a withdrawal is confirmed and stops the clock"):
+            self.servers.clear_folder(IVY)
+            raw = harness.make_message(CUSTOMER, COMPLAINTS, f"Re: [{ref}] Parking permit refused",
+                                       "Please withdraw my complaint, the permit has now arrived.")
+            self.servers.send(CUSTOMER, COMPLAINTS, raw)
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref)[0], "withdrawn")
+            self.assertEqual(len(self.letters_to(CUSTOMER, ref)), 1)
+            self.assertEqual(len(self.letters_to(IVY, ref)), 1)  # the handler is told to stop
+            self.assertEqual(self.query("SELECT COUNT(*) FROM deadlines d JOIN cases c ON c.id = d.case_id "
+                                        "WHERE c.reference = ? AND d.done_at IS NULL", ref)[0][0], 0)
+
 
 if __name__ == "__main__":
     unittest.main()

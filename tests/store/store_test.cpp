@@ -153,6 +153,56 @@ TEST_P(StoreContract, CaseWithEventsAndOutbox) {
   EXPECT_EQ((*letters)[0].attempts, 2);
 }
 
+TEST_P(StoreContract, StaffRepliesKeepTheirStateInSchemaFive) {
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    const auto row = tx.insert_message(message(1), "pending", "");
+    NewCase c;
+    c.stage = "Stage 1";
+    c.customer_address = "alice@example.test";
+    c.received_at = c.acknowledge_by = c.respond_by = "2026-11-23T10:00:00Z";
+    c.message_row = row;
+    const auto id = tx.insert_case("CMP-2026-000001", c, "2026-11-23T10:00:00Z");
+    EXPECT_FALSE(tx.meta("reply_secret"));
+    tx.set_meta("reply_secret", "k1");
+    tx.set_meta("reply_secret", "k2");
+    EXPECT_EQ(tx.meta("reply_secret"), "k2");
+
+    EXPECT_EQ(tx.count_learning(id), 0);
+    tx.insert_learning(id, "service_delivery", "photograph missed bins", "2026-11-24T10:00:00Z", "ivy@example.test");
+    EXPECT_EQ(tx.count_learning(id), 1);
+
+    CaseUpdate u;
+    u.advocate_address = "carol@example.net";
+    tx.update_case(id, u);
+    EXPECT_EQ(tx.case_by_id(id)->advocate_address, "carol@example.net");
+
+    // Commands of a message act once: its Message-ID is remembered once it has acted.
+    EXPECT_FALSE(tx.message_acted("<m1@example.test>"));
+    EXPECT_FALSE(tx.message_acted(""));
+    tx.set_message_outcome(row, "staff-commands", "1 command(s) applied", id);
+    EXPECT_TRUE(tx.message_acted(message(1).message_id));
+
+    tx.insert_outbox(id, "staff_confirmation", "conf1@example.test", "complaints@example.test", "ivy@example.test",
+                     "raw", "2026-11-24T10:00:00Z");
+    EXPECT_EQ(tx.outbox_kind("conf1@example.test"), "staff_confirmation");
+    EXPECT_FALSE(tx.outbox_kind("other@example.test"));
+
+    // A savepoint undoes what follows it and nothing before.
+    tx.savepoint();
+    tx.insert_learning(id, "", "undone", "2026-11-24T10:00:00Z", "ivy@example.test");
+    u.advocate_address = "dave@example.net";
+    tx.update_case(id, u);
+    tx.rollback_to_savepoint();
+    EXPECT_EQ(tx.count_learning(id), 1);
+    EXPECT_EQ(tx.case_by_id(id)->advocate_address, "carol@example.net");
+    tx.savepoint();
+    tx.insert_learning(id, "", "kept", "2026-11-24T10:00:00Z", "ivy@example.test");
+    tx.release_savepoint();
+    EXPECT_EQ(tx.count_learning(id), 2);
+    return {};
+  }));
+}
+
 TEST_P(StoreContract, PermanentFailureLeavesThePendingQueue) {
   ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
     tx.insert_outbox(std::nullopt, "acknowledgement", "x@example.test", "a@example.test", "b@example.test", "raw",
