@@ -8,7 +8,7 @@ install(FILES systemd/complaintd.service DESTINATION lib/systemd/system)
 install(FILES systemd/complaintd.sysusers DESTINATION lib/sysusers.d RENAME complaintd.conf)
 install(FILES systemd/complaintd.tmpfiles DESTINATION lib/tmpfiles.d RENAME complaintd.conf)
 install(FILES man/complaintd.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
-install(FILES README.md docs/CONFIG.md docs/OPERATIONS.md docs/ARCHITECTURE.md
+install(FILES README.md docs/CONFIG.md docs/OPERATIONS.md docs/ARCHITECTURE.md docs/REPLIES.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
         PATTERN "demo" EXCLUDE)
