@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "daemon/case_replies.hpp"
+#include "daemon/store/attachment_files.hpp"
 #include "outbound/letter.hpp"
 #include "triage/manager_commands.hpp"
 
@@ -35,6 +36,24 @@ triage::Instant instant_or(const std::string& text, triage::Instant fallback) {
   return t ? *t : fallback;
 }
 
+std::string one_line(const std::string& list) {
+  std::string s;
+  for (const auto& item : lines(list)) s += (s.empty() ? "" : ", ") + item;
+  return s;
+}
+
+/// The categories stored on a case (names, one per line) as people read them.
+std::string labels(const Runtime& rt, const std::string& names) {
+  std::string s;
+  for (const auto& name : lines(names)) {
+    std::string label = name;
+    for (const auto& c : rt.triager->rules().categories)
+      if (c.name == name && !c.label.empty()) label = c.label;
+    s += (s.empty() ? "" : ", ") + label;
+  }
+  return s;
+}
+
 /// Fields every letter may use; the plan's own fields are laid over these.
 std::map<std::string, std::string> case_fields(const Runtime& rt, const store::CaseRow& c) {
   const auto received = triage::parse_iso_instant(c.received_at);
@@ -59,6 +78,9 @@ std::map<std::string, std::string> case_fields(const Runtime& rt, const store::C
       {"handler_address", c.handler_address},
       {"reply_address", reply_address},
       {"summary", c.summary},
+      {"categories", labels(rt, c.categories)},
+      {"flags", one_line(c.flags)},
+      {"department", c.department},
   };
   const auto& stage = rt.config.stages.at(static_cast<std::size_t>(
       std::clamp(c.stage_index, 0, static_cast<int>(rt.config.stages.size()) - 1)));
@@ -81,6 +103,33 @@ std::string subject_for(const triage::LetterSpec& l, const store::CaseRow& c) {
   const auto it = kTitles.find(l.event);
   const std::string title = it == kTitles.end() ? l.event : it->second;
   return outbound::tagged_subject(c.reference, title + ": " + c.subject);
+}
+
+/// The referral carries what the customer sent with the complaint, up to a size a mail
+/// server accepts; what is left out is listed, and stays on the case.
+void attach_customer_files(store::Tx& tx, const Runtime& rt, std::int64_t case_id, outbound::Letter& letter,
+                           std::map<std::string, std::string>& fields) {
+  constexpr std::uint64_t kMaxAttached = 10 * 1024 * 1024;
+  const auto root = store::AttachmentFiles::beside(rt.config.service.database.string());
+  std::uint64_t total = 0;
+  std::string listed;
+  for (const auto& a : tx.case_attachments(case_id)) {
+    const std::string name = outbound::sanitize_header_text(a.filename.empty() ? "(no name)" : a.filename, 100);
+    listed += "  " + name + " (" + a.content_type + ", " + std::to_string(a.size) + " bytes)";
+    if (root.empty() || total + a.size > kMaxAttached) {
+      listed += ": too large to send by email, kept on the case\n";
+      continue;
+    }
+    auto bytes = store::AttachmentFiles(root).get(a.sha256);
+    if (!bytes) {
+      listed += ": could not be read, kept on the case\n";
+      continue;
+    }
+    total += a.size;
+    letter.attachments.push_back(outbound::LetterAttachment{a.filename, a.content_type, std::move(*bytes)});
+    listed += "\n";
+  }
+  fields["attachments"] = listed;
 }
 
 }  // namespace
@@ -194,6 +243,7 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, 
     } else if (!rt.config.mailboxes.empty() && rt.config.mailboxes.front().address != rt.config.smtp.from_address) {
       letter.reply_to_address = rt.config.mailboxes.front().address;
     }
+    if (!l.to.customer && l.event == "referral") attach_customer_files(tx, rt, case_id, letter, fields);
     auto body = outbound::render_template(l.template_name, tpl->second, fields);
     if (!body) return body.error();
     letter.subject = subject_for(l, *after);

@@ -1,6 +1,9 @@
 #include "outbound/letter.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <functional>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -8,6 +11,64 @@
 
 namespace complaintd::outbound {
 namespace {
+
+bool plausible_media_type(std::string_view t) {
+  const auto slash = t.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == t.size() || t.size() > 100) return false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (i == slash) continue;
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-' || c == '_'))
+      return false;
+  }
+  return true;
+}
+
+/// filename="plain.pdf", or RFC 2231 filename*=UTF-8''… when it is not plain ASCII.
+std::string filename_parameter(std::string_view name) {
+  std::string clean = sanitize_header_text(name, 120);
+  if (clean.empty()) clean = "attachment";
+  const bool plain = std::all_of(clean.begin(), clean.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) return "filename=\"" + clean + "\"";
+  std::string out = "filename*=UTF-8''";
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char ch : clean) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+/// Base64 (RFC 2045 §6.8) in lines of 76 characters, CRLF after each.
+std::string base64_lines(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve(bytes.size() * 4 / 3 + bytes.size() / 38 + 8);
+  std::size_t line = 0;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const auto b0 = static_cast<unsigned char>(bytes[i]);
+    const auto b1 = i + 1 < bytes.size() ? static_cast<unsigned char>(bytes[i + 1]) : 0U;
+    const auto b2 = i + 2 < bytes.size() ? static_cast<unsigned char>(bytes[i + 2]) : 0U;
+    out.push_back(kAlphabet[b0 >> 2]);
+    out.push_back(kAlphabet[((b0 & 3U) << 4) | (b1 >> 4)]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[((b1 & 15U) << 2) | (b2 >> 6)] : '=');
+    out.push_back(i + 2 < bytes.size() ? kAlphabet[b2 & 63U] : '=');
+    if ((line += 4) >= 76) {
+      out += "\r\n";
+      line = 0;
+    }
+  }
+  if (line > 0) out += "\r\n";
+  return out;
+}
 
 struct CodePoint {
   std::size_t length = 0;  ///< 0: not valid UTF-8 at this position
@@ -259,10 +320,30 @@ std::string to_mime(const Letter& l) {
     header("X-Auto-Response-Suppress", "All");
   }
   header("MIME-Version", "1.0");
-  header("Content-Type", "text/plain; charset=UTF-8; format=fixed");
-  header("Content-Transfer-Encoding", "quoted-printable");
-  m += "\r\n";
+  if (l.attachments.empty()) {
+    header("Content-Type", "text/plain; charset=UTF-8; format=fixed");
+    header("Content-Transfer-Encoding", "quoted-printable");
+    m += "\r\n";
+    m += quoted_printable(l.body);
+    return m;
+  }
+  // "=_" cannot occur in quoted-printable or base64 text, so the boundary never collides.
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx",
+                static_cast<unsigned long long>(std::hash<std::string>{}(l.message_id)));
+  const std::string boundary = std::string("=_complaintd_") + hash;
+  header("Content-Type", "multipart/mixed; boundary=\"" + boundary + "\"");
+  m += "\r\nThis is a MIME message.\r\n--" + boundary + "\r\n";
+  m += "Content-Type: text/plain; charset=UTF-8; format=fixed\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
   m += quoted_printable(l.body);
+  for (const auto& a : l.attachments) {
+    m += "\r\n--" + boundary + "\r\n";
+    m += "Content-Type: " + (plausible_media_type(a.content_type) ? a.content_type : "application/octet-stream") + "\r\n";
+    m += "Content-Disposition: attachment; " + filename_parameter(a.filename) + "\r\n";
+    m += "Content-Transfer-Encoding: base64\r\n\r\n";
+    m += base64_lines(a.content);
+  }
+  m += "\r\n--" + boundary + "--\r\n";
   return m;
 }
 

@@ -33,6 +33,13 @@ std::string rfc5322_date(long long unix_seconds);
 /// CRLF line ends and lines of at most 76 characters.
 std::string quoted_printable(std::string_view text);
 
+/// A file sent with a letter (the customer's attachments, with the referral).
+struct LetterAttachment {
+  std::string filename;      ///< sanitised and RFC 2231-encoded by to_mime
+  std::string content_type;  ///< e.g. "application/pdf"; anything implausible becomes application/octet-stream
+  std::string content;       ///< the bytes
+};
+
 struct Letter {
   std::string from_name, from_address;
   std::string to_name, to_address;
@@ -46,6 +53,7 @@ struct Letter {
   bool auto_submitted = true;           ///< "Auto-Submitted: auto-replied" (RFC 3834 §5)
   bool is_reply = true;                 ///< false: "auto-generated" (reminders, referrals)
   std::string body;                     ///< UTF-8 text
+  std::vector<LetterAttachment> attachments;  ///< none: a single text/plain part
 };
 
 /// The complete message, CRLF line ends, ready for SMTP.

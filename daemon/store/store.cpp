@@ -446,6 +446,19 @@ bool Tx::message_acted(const std::string& message_id) {
   return s.step();
 }
 
+std::vector<AttachmentRow> Tx::case_attachments(std::int64_t case_id) {
+  std::vector<AttachmentRow> rows;
+  auto s = c_.prepare(
+      "SELECT a.id, a.message_row, a.filename, a.content_type, a.size, a.sha256, a.inline FROM attachments a "
+      "JOIN cases c ON c.opened_by = a.message_row WHERE c.id = ? ORDER BY a.id");
+  s.bind(1, case_id);
+  while (s.step()) {
+    rows.push_back(AttachmentRow{s.integer(0), s.integer(1), s.text(2), s.text(3),
+                                 static_cast<std::uint64_t>(s.integer(4)), s.text(5), s.integer(6) != 0});
+  }
+  return rows;
+}
+
 std::optional<std::string> Tx::outbox_kind(const std::string& message_id) {
   if (message_id.empty()) return std::nullopt;
   auto s = c_.prepare("SELECT kind FROM outbox WHERE message_id = ? LIMIT 1");

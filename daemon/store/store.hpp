@@ -203,6 +203,8 @@ class Tx {
   int count_learning(std::int64_t case_id);
   /// True when a message with this Message-ID already carried staff commands that acted.
   bool message_acted(const std::string& message_id);
+  /// The attachments of the message that opened the case (what the customer sent with it).
+  std::vector<AttachmentRow> case_attachments(std::int64_t case_id);
   /// The kind of letter ("referral", "staff_confirmation", …) we sent with this Message-ID.
   std::optional<std::string> outbox_kind(const std::string& message_id);
   /// A nested point inside the transaction: staff commands apply all together or not at all,

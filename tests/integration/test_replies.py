@@ -134,8 +134,17 @@ class Replies(harness.MailTestCase):
         self.servers.send(sender, to, raw)
         return mid
 
-    def complaint(self, subject: str, body: str) -> str:
-        self.servers.send(CUSTOMER, COMPLAINTS, harness.make_message(CUSTOMER, COMPLAINTS, subject, body))
+    def complaint(self, subject: str, body: str, attachment: tuple[str, bytes] | None = None) -> str:
+        if attachment:
+            m = email.message.EmailMessage()
+            m["From"], m["To"], m["Subject"] = CUSTOMER, COMPLAINTS, subject
+            m["Message-ID"] = email.utils.make_msgid(domain="example.test")
+            m.set_content(body)
+            m.add_attachment(attachment[1], maintype="application", subtype="pdf", filename=attachment[0])
+            raw = m.as_bytes()
+        else:
+            raw = harness.make_message(CUSTOMER, COMPLAINTS, subject, body)
+        self.servers.send(CUSTOMER, COMPLAINTS, raw)
         self.servers.wait_for_messages(COMPLAINTS, count=1)
         self.run_once()
         ref = self.query("SELECT reference FROM cases ORDER BY id DESC LIMIT 1")[0][0]
@@ -311,8 +320,14 @@ class Replies(harness.MailTestCase):
             self.assertRegex(r.stdout.decode(), r'(?m)^"Learning recorded, by category",service_delivery,1$')
 
     def test_others_learn_nothing_an_advocate_may_write_and_a_withdrawal_is_confirmed(self) -> None:
-        ref = self.complaint("Parking permit refused", "My parking permit renewal was refused without a reason.")
+        letter_pdf = b"%PDF-1.4 the council's refusal letter\n" + bytes(range(256)) * 40
+        ref = self.complaint("Parking permit refused", "My parking permit renewal was refused without a reason.",
+                             attachment=("refusal letter.pdf", letter_pdf))
         referral = self.letters_to(IVY, "New case for you")[0]
+        with self.subTest("the referral carries the customer's attachment"):
+            files = [(p.get_filename(), p.get_content()) for p in referral.iter_attachments()]
+            self.assertEqual(files, [("refusal letter.pdf", letter_pdf)])
+            self.assertIn("refusal letter.pdf", body_of(referral))
         reply_to = email.utils.parseaddr(str(referral["Reply-To"]))[1]
         before = self.case(ref)
         for user in USERS:

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "outbound/letter.hpp"
 
 namespace complaintd::outbound {
@@ -95,6 +97,41 @@ TEST(Mime, HostileSubjectAndNameCannotInjectHeaders) {
   const auto h = header_lines(to_mime(l));
   for (const auto& line : h) EXPECT_NE(line.rfind("Bcc:", 0), 0u) << line;
   EXPECT_EQ(h.size(), 12u);  // exactly the headers we wrote, nothing more
+}
+
+TEST(Mime, ReplyToIsWrittenOnlyWhenSet) {
+  auto l = sample();
+  auto h = header_lines(to_mime(l));
+  EXPECT_TRUE(std::none_of(h.begin(), h.end(), [](const std::string& x) { return x.rfind("Reply-To:", 0) == 0; }));
+  l.reply_to_address = "complaints+1-habcdefghijklmnop@example.test";
+  h = header_lines(to_mime(l));
+  const auto r = std::find_if(h.begin(), h.end(), [](const std::string& x) { return x.rfind("Reply-To:", 0) == 0; });
+  ASSERT_NE(r, h.end());
+  EXPECT_NE(r->find("<complaints+1-habcdefghijklmnop@example.test>"), std::string::npos) << *r;
+}
+
+TEST(Mime, AttachmentsMakeAMultipartWithBase64Files) {
+  auto l = sample();
+  l.attachments = {{"photo of the bins.jpg", "image/jpeg", std::string("\xff\xd8\xff\x00" "abc", 7)},
+                   {"Bescheid \xc3\xbc" "ber \"Kosten\".pdf\r\nBcc: x@y.z", "application/pdf", "%PDF"},
+                   {"", "text/html; charset=\"evil\"\r\nX: y", "hi"}};
+  const auto mime = to_mime(l);
+  const auto h = header_lines(mime);
+  const auto ct = std::find_if(h.begin(), h.end(), [](const std::string& x) { return x.rfind("Content-Type:", 0) == 0; });
+  ASSERT_NE(ct, h.end());
+  EXPECT_EQ(ct->rfind("Content-Type: multipart/mixed; boundary=\"=_complaintd_", 0), 0U) << *ct;
+  const std::string boundary = ct->substr(ct->find('"') + 1, ct->rfind('"') - ct->find('"') - 1);
+  EXPECT_NE(mime.find("\r\n--" + boundary + "--\r\n"), std::string::npos);
+  EXPECT_NE(mime.find("Content-Disposition: attachment; filename=\"photo of the bins.jpg\"\r\n"), std::string::npos);
+  EXPECT_NE(mime.find("/9j/AGFiYw==\r\n"), std::string::npos);  // base64 of the JPEG's bytes
+  // Non-ASCII and quotes go RFC 2231; CR/LF never survive into a header.
+  EXPECT_NE(mime.find("filename*=UTF-8''Bescheid%20%C3%BCber%20%22Kosten%22.pdf%20Bcc%3A%20x%40y.z"), std::string::npos)
+      << mime;
+  EXPECT_EQ(mime.find("\r\nBcc:"), std::string::npos);
+  EXPECT_EQ(mime.find("\r\nX: y"), std::string::npos);
+  EXPECT_NE(mime.find("Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"attachment\""),
+            std::string::npos);
+  EXPECT_NE(mime.find("Content-Type: text/plain; charset=UTF-8; format=fixed\r\n"), std::string::npos);
 }
 
 TEST(Mime, NonAsciiSubjectIsEncodedAndFolded) {
