@@ -202,9 +202,11 @@ class App {
         spdlog::info("mailbox={} event=retry-scheduled in_seconds={}", p.name(), wait.count());
       } else {
         failures = 0;
-        if (r->new_cases > 0) {
-          sender_timer_.cancel();    // acknowledge now, not at the next tick
-          deadline_timer_.cancel();  // new deadlines may be earlier than the armed one
+        if (r->new_cases > 0 || r->follow_ups > 0) {
+          // Acknowledge, confirm a staff reply, send a response now, not at the next tick;
+          // and new or moved deadlines may be earlier than the armed one.
+          sender_timer_.cancel();
+          deadline_timer_.cancel();
         }
       }
       co_await sleep_for(timer, wait);

@@ -1,5 +1,6 @@
 // libFuzzer target for parser::parse: any bytes must yield a message, never a crash, a hang,
-// an exception or unbounded memory. Built and run by scripts/fuzz.sh (fuzz/CMakeLists.txt),
+// an exception or unbounded memory. What a staff reply is read for (its reply tokens, its
+// commands, its Authentication-Results) runs on the same message, as ingest runs it. Built and run by scripts/fuzz.sh (fuzz/CMakeLists.txt),
 // seeded with tests/fixtures/parser/.
 
 #include <cstddef>
@@ -8,6 +9,8 @@
 
 #include "parser/parse.hpp"
 #include "parser/text_util.hpp"
+#include "triage/manager_commands.hpp"
+#include "triage/reply_token.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   complaintd::parser::ParseLimits limits;
@@ -53,5 +56,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (m.depth == 0 || m.depth > limits.max_depth + 1) __builtin_trap();
   }
   if (message.machine.is_machine == message.machine.reason.empty()) __builtin_trap();
+
+  for (const auto& t : complaintd::triage::tokens_in(message, '+', {"complaints@example.test"})) {
+    if (t.case_id <= 0 || t.mac.size() != complaintd::triage::kMacLength) __builtin_trap();
+  }
+  (void)complaintd::triage::sender_authenticated(message, "mx.example.test", nullptr);
+  const auto commands = complaintd::triage::parse_manager_commands(message.reply_text);
+  utf8(commands.text);
+  using Final = complaintd::triage::ManagerCommands::Final;
+  // Nothing goes to a customer without text to send.
+  if ((commands.final == Final::kRespond || commands.final == Final::kResolve) && commands.text.empty() &&
+      commands.errors.empty())
+    __builtin_trap();
   return 0;
 }

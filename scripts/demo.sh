@@ -113,22 +113,54 @@ echo "  carol's out-of-office reply got no acknowledgement: $(count carol@exampl
 first=$("$bin" cases list --json --config "$config" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["reference"])')
 handler=$(sqlite3 "$demo/complaintd/complaintd.db" "SELECT handler_address FROM cases WHERE reference = '$first'")
 say "Triage routed $first to its service's investigator ($handler's mailbox)"
-show_mail() {  # user:password index
+show_mail() {  # user:password index [lines]
   curl -sS --url "imap://127.0.0.1:$IMAP_PORT/INBOX;MAILINDEX=$2" -u "$1" |
     python3 -c 'import email,email.policy,sys; m=email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
 print("  To:      ", m["To"]); print("  Subject: ", m["Subject"]); print()
-print("\n".join("  | " + l for l in m.get_content().splitlines()[:14]))'
+print("\n".join("  | " + l for l in m.get_content().splitlines()[:int(sys.argv[1])]))' "${3:-14}"
 }
 # Waits until a mailbox holds more than n messages, then shows the newest.
-show_new() {  # user:password n
+show_new() {  # user:password n [lines]
   for _ in $(seq 1 40); do [ "$(count "$1")" -gt "$2" ] && break; sleep 0.5; done
-  show_mail "$1" "$(count "$1")"
+  show_mail "$1" "$(count "$1")" "${3:-14}"
 }
 show_new "$handler:staff-pw" 0
 
 say "The cases (complaintd cases list), and why triage sorted the first as it did"
 "$bin" cases list --config "$config"
 "$bin" cases show "$first" --config "$config" | sed -n '/Triage/,/^$/p'
+
+second=$(sqlite3 "$demo/complaintd/complaintd.db" "SELECT reference FROM cases WHERE customer_address = 'bob@example.test' LIMIT 1")
+manager=$(sqlite3 "$demo/complaintd/complaintd.db" "SELECT handler_address FROM cases WHERE reference = '$second'")
+say "$second: its investigator ($manager) replies to the referral from their own mailbox"
+# As a mail client would: to the referral's Reply-To (which carries the manager's signed
+# token), quoting it, with the commands on the first lines.
+n_manager=$(count "$manager:staff-pw")
+for _ in $(seq 1 40); do [ "$n_manager" -gt 0 ] && break; sleep 0.5; n_manager=$(count "$manager:staff-pw"); done
+rcpt=$(curl -sS --url "imap://127.0.0.1:$IMAP_PORT/INBOX;MAILINDEX=$n_manager" -u "$manager:staff-pw" |
+  python3 -c '
+import email, email.policy, email.utils, sys
+referral = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
+reply = email.message.EmailMessage()
+reply["From"] = sys.argv[1]
+reply["To"] = referral["Reply-To"]
+reply["Subject"] = "Re: " + referral["Subject"]
+reply["In-Reply-To"] = referral["Message-ID"]
+reply["Message-ID"] = email.utils.make_msgid(domain="example.test")
+text = ("category service delivery\nrespond\n\nDear Bob,\n\nThe meter on your street was faulty that week, "
+        "so we have cancelled your penalty charge.\n")
+reply.set_content(text + "\nOn the referral, complaintd wrote:\n" +
+                  "\n".join("> " + l for l in referral.get_content().splitlines()))
+open(sys.argv[2], "wb").write(reply.as_bytes())
+print("  To:      ", reply["To"], file=sys.stderr)
+print("  Subject: ", reply["Subject"], file=sys.stderr)
+print("\n".join("  | " + l for l in text.splitlines()), file=sys.stderr)
+print(reply["To"].addresses[0].addr_spec)' "$manager" "$demo/reply.eml")
+curl -sS --url "smtp://127.0.0.1:$SMTP_PORT" --mail-from "$manager" --mail-rcpt "$rcpt" --upload-file "$demo/reply.eml"
+say "Bob receives the response, with how and by when to ask for Stage 2"
+show_new bob@example.test:bob-pw 1 30
+say "... and the investigator is told what their reply changed"
+show_new "$manager:staff-pw" "$n_manager" 8
 
 say "Stopping the daemon with SIGTERM (as systemd would)"
 kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=

@@ -193,6 +193,12 @@ OutboxRow read_outbox(const Statement& s) {
   "id, case_id, kind, message_id, mail_from, rcpt, raw, status, attempts, next_attempt_at, last_error, created_at, " \
   "sent_at"
 
+/// id, message_row, filename, content_type, size, sha256, inline
+AttachmentRow read_attachment(const Statement& s) {
+  return AttachmentRow{s.integer(0), s.integer(1), s.text(2), s.text(3), static_cast<std::uint64_t>(s.integer(4)),
+                       s.text(5), s.integer(6) != 0};
+}
+
 CaseRow read_case(const Statement& s) {
   CaseRow r;
   r.id = s.integer(0);
@@ -452,10 +458,7 @@ std::vector<AttachmentRow> Tx::case_attachments(std::int64_t case_id) {
       "SELECT a.id, a.message_row, a.filename, a.content_type, a.size, a.sha256, a.inline FROM attachments a "
       "JOIN cases c ON c.opened_by = a.message_row WHERE c.id = ? ORDER BY a.id");
   s.bind(1, case_id);
-  while (s.step()) {
-    rows.push_back(AttachmentRow{s.integer(0), s.integer(1), s.text(2), s.text(3),
-                                 static_cast<std::uint64_t>(s.integer(4)), s.text(5), s.integer(6) != 0});
-  }
+  while (s.step()) rows.push_back(read_attachment(s));
   return rows;
 }
 
@@ -855,10 +858,7 @@ Result<std::vector<AttachmentRow>> Store::message_attachments(std::int64_t messa
         "SELECT id, message_row, filename, content_type, size, sha256, inline FROM attachments "
         "WHERE message_row = ? ORDER BY id");
     s.bind(1, message_row);
-    while (s.step()) {
-      rows.push_back(AttachmentRow{s.integer(0), s.integer(1), s.text(2), s.text(3),
-                                   static_cast<std::uint64_t>(s.integer(4)), s.text(5), s.integer(6) != 0});
-    }
+    while (s.step()) rows.push_back(read_attachment(s));
     return rows;
   });
 }

@@ -242,6 +242,19 @@ class Replies(harness.MailTestCase):
             self.assertEqual(len(answer), 1)
             self.assertIn("is not a duration", body_of(answer[0]))
 
+        with self.subTest("an extension moves the deadline and the customer is told"):
+            self.servers.clear_folder(IVY)
+            self.reply(IVY, reply_to, referral, "extend 5 working days: waiting for the crew's report")
+            self.deliver_and_run()
+            after = self.case(ref)
+            self.assertEqual(after[0], "open")
+            self.assertGreater(after[3], before[3])  # respond_by moved on
+            told = self.letters_to(CUSTOMER, ref)
+            self.assertEqual(len(told), 1)
+            self.assertIn("crew's report", body_of(told[0]))
+            self.assertIn("deadline extended by 5 working days", body_of(self.letters_to(IVY, "Your reply")[0]))
+            self.servers.clear_folder(CUSTOMER)
+
         with self.subTest("the manager responds; the customer gets it with the next steps"):
             self.servers.clear_folder(IVY)
             mid = self.reply(IVY, reply_to, referral,
