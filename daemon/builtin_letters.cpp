@@ -45,7 +45,7 @@ Your reply on case {{reference}} ({{subject}}) changed nothing:
 Correct it and reply again; nothing from your earlier reply was applied.
 {{/ok}}
 
-The case is now {{state}} at {{stage}}; a response is due by {{respond_by_date}}.
+The case is now {{state}} at {{stage}}{{#open}}; a response is due by {{respond_by_date}}{{/open}}.
 
 {{reply_instructions}}
 {{service_name}}

@@ -170,7 +170,9 @@ class StaffReply {
   }
 
   std::map<std::string, std::string> status_fields(const store::CaseRow& c) const {
-    return {{"state", c.state}, {"learning_count", std::to_string(tx_.count_learning(c.id))}};
+    return {{"state", c.state},
+            {"open", c.state == "open" ? "yes" : ""},
+            {"learning_count", std::to_string(tx_.count_learning(c.id))}};
   }
 
   /// Runs a lifecycle event on the case as it is now; a refusal is a problem.
@@ -211,7 +213,12 @@ class StaffReply {
         std::string shown_names = names;
         std::replace(shown_names.begin(), shown_names.end(), '\n', ',');
         tx_.insert_event(id, now_iso_, "category", "set to " + shown_names + " by " + by);
-        changes.push_back("category set to " + shown_names);
+        std::string labels;
+        for (const auto& written : cmds.categories) {
+          for (const auto& c : rt_.triager->rules().categories)
+            if (c.name == category_named(rt_, written)) labels += (labels.empty() ? "" : ", ") + c.label;
+        }
+        changes.push_back("category set to " + labels);
       }
     }
     if (cmds.complex) {
@@ -374,6 +381,7 @@ Result<CaseMessageOutcome> handle_case_message(store::Tx& tx, const Runtime& rt,
     std::map<std::string, std::string> fields{
         {"ok", ""},
         {"state", c.state},
+        {"open", c.state == "open" ? "yes" : ""},
         {"problems", "- it did not come through the reply address of a letter about the case, and that address "
                      "is what gives a reply its authority (anybody can write your name in From). Reply to the "
                      "referral, or to this letter.\n"}};
