@@ -228,6 +228,7 @@ int cmd_cases_show(const std::string& config_path, const std::string& reference)
   if (!c.handler_address.empty())
     std::cout << "  Handler:    " << (c.handler_name.empty() ? "" : c.handler_name + " ") << "<" << c.handler_address
               << ">\n";
+  if (!c.advocate_address.empty()) std::cout << "  Advocate:   " << c.advocate_address << "\n";
   if (!c.expected_by_date.empty()) std::cout << "  Customer told to expect a response by " << c.expected_by_date << "\n";
   if (!c.closed_at.empty()) std::cout << "  Closed:     " << c.closed_at << "\n";
   auto lines = [](std::string s) {
@@ -254,7 +255,12 @@ int cmd_cases_show(const std::string& config_path, const std::string& reference)
   std::cout << "\nTimeline:\n";
   auto events = store->case_events(c.id);
   if (events) {
-    for (const auto& e : *events) std::cout << "  " << e.at << "  " << e.kind << ": " << e.detail << "\n";
+    for (const auto& e : *events) {
+      // A response or a note keeps its lines, indented under its entry.
+      std::string detail;
+      for (char ch : e.detail) detail += ch == '\n' ? std::string("\n      ") : std::string(1, ch);
+      std::cout << "  " << e.at << "  " << e.kind << ": " << detail << "\n";
+    }
   }
   std::cout << "\nLetters:\n";
   auto letters = store->case_letters(c.id);
