@@ -98,8 +98,8 @@ bool plain_code_point(char32_t cp) {
 }
 
 // Input the tokenizer's preprocessing (§13.2.3.5) and gumbo's UTF-8 reader take as it is:
-// valid UTF-8 without a byte order mark, CR, NUL, other controls or noncharacters (which
-// gumbo may replace or report). Mail reaches html_to_text with LF line ends, so CR is rare.
+// valid UTF-8 without a byte order mark, CR, FF, NUL, other controls or noncharacters
+// (which gumbo may replace or report). Mail reaches html_to_text with LF line ends, so CR is rare.
 bool plain_input(std::string_view s) {
   if (!is_valid_utf8(s) || s.substr(0, 3) == "\xEF\xBB\xBF") return false;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -119,7 +119,9 @@ bool plain_input(std::string_view s) {
     if (i >= n) break;
     const unsigned char c = p[i];
     if (c < 0x20) {
-      if (c != '\t' && c != '\n' && c != '\f') return false;
+      // Form feed is HTML whitespace but not is_space(): where gumbo drops whitespace (before
+      // <body>) it would still be written, so it is left to gumbo.
+      if (c != '\t' && c != '\n') return false;
     } else if (c == 0x7F) {
       return false;
     } else if (c == 0xC2 && i + 1 < n && p[i + 1] < 0xA0) {
@@ -249,24 +251,23 @@ class Reader {
       const std::string_view name = in_.substr(name_start, i - name_start);
       while (i < n && is_html_space(in_[i])) ++i;
       if (i >= n) return fail();
-      if (in_[i] != '=') continue;
-      ++i;
-      while (i < n && is_html_space(in_[i])) ++i;
-      if (i >= n) return fail();
-      std::string_view value;
-      if (in_[i] == '"' || in_[i] == '\'') {
-        const std::size_t close = in_.find(in_[i], i + 1);
-        if (close == std::string_view::npos) return fail();
-        value = in_.substr(i + 1, close - i - 1);
-        i = close + 1;
-      } else if (in_[i] == '>') {
-        break;  // "name=>": an empty value
-      } else {
-        const std::size_t start = i;
-        while (i < n && !is_html_space(in_[i]) && in_[i] != '>') ++i;
-        value = in_.substr(start, i - start);
+      std::string_view value;  // empty for an attribute without one
+      if (in_[i] == '=') {
+        ++i;
+        while (i < n && is_html_space(in_[i])) ++i;
+        if (i >= n) return fail();
+        if (in_[i] == '"' || in_[i] == '\'') {
+          const std::size_t close = in_.find(in_[i], i + 1);
+          if (close == std::string_view::npos) return fail();
+          value = in_.substr(i + 1, close - i - 1);
+          i = close + 1;
+        } else if (in_[i] != '>') {  // "name=>" has an empty value
+          const std::size_t start = i;
+          while (i < n && !is_html_space(in_[i]) && in_[i] != '>') ++i;
+          value = in_.substr(start, i - start);
+        }
       }
-      // The first of duplicate attributes wins (§13.2.5.33).
+      // The first of duplicate attributes wins (§13.2.5.33), with or without a value.
       if (want_href && !t.href && iequals(name, "href")) {
         std::string decoded;
         if (!decode(value, true, decoded)) return false;

@@ -50,6 +50,7 @@ const char* const kHandled[] = {
     "<a HREF=\"mailto:a@x.test\">a@x.test</a>",
     "<a href=\"javascript:alert(1)\">click</a>",
     "<a name=\"top\">anchor</a> <a href=\"https://x.test/\" href=\"https://y.test/\">first wins</a>",
+    "<a href href=\"https://y.test/\">a valueless href is the first</a> <a href= >empty</a>",  // found by html_fuzz
     "<ul><li>one<li>two</ul><ol><li><p>para in item</p><li>next</li></ol>",
     "<ul><li>one<div>in a div<li>two</ul>",
     "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>",
@@ -120,6 +121,7 @@ const char* const kDeclined[] = {
     "\xEF\xBB\xBF<p>BOM</p>",
     "caf\xE9 latin-1",
     "nul\x01control",
+    "\x0c" "form feed before the body",  // found by html_fuzz
 };
 
 TEST(HtmlFast, DeclinesOrAgreesOnWhatATreeIsNeededFor) {
