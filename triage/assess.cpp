@@ -92,11 +92,27 @@ bool Assessment::has_flag(std::string_view name) const {
   return std::any_of(flags.begin(), flags.end(), [&](const FlagDecision& f) { return f.name == name; });
 }
 
-std::string_view triage_text(const parser::InboundMessage& msg) {
+namespace {
+
+// triage_text, and how many words it has (counted once: it is a pass over the text).
+std::string_view triage_body(const parser::InboundMessage& msg, std::size_t& words) {
   std::string_view body = msg.reply_text;
+  words = count_words(body);
   // "See below" over a forwarded complaint: the complaint is in the forwarded part.
-  if (count_words(body) < 25 && msg.text.size() > body.size() + 40) body = msg.text;
+  if (words < 25 && msg.text.size() > body.size() + 40) {
+    body = msg.text;
+    words = count_words(body.substr(0, kMaxScan));
+  } else if (body.size() > kMaxScan) {
+    words = count_words(body.substr(0, kMaxScan));
+  }
   return body.substr(0, kMaxScan);
+}
+
+}  // namespace
+
+std::string_view triage_text(const parser::InboundMessage& msg) {
+  std::size_t words = 0;
+  return triage_body(msg, words);
 }
 
 std::optional<config::Person> resolve(const config::Config& cfg, const config::Target& t) {
@@ -164,12 +180,11 @@ Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageCo
                                bool want_near_misses) const {
   (void)ctx;
   Scanned s;
-  const std::string_view body = triage_text(msg);
+  const std::string_view body = triage_body(msg, s.words);
   s.text.reserve(msg.subject.size() + 1 + body.size());
   s.text.append(msg.subject).append("\n").append(body);
   const std::string sender = msg.from ? lower(msg.from->address) : std::string();
   s.hits = book_.scan(ScanInput{s.text, sender, mailbox}, want_near_misses ? &s.near_misses : nullptr);
-  s.words = count_words(body);
   return s;
 }
 

@@ -108,7 +108,9 @@ struct RuleBook::Trie {
   std::array<std::uint8_t, 256> byte_class{};
   std::size_t classes = 1;
   std::vector<std::uint32_t> table;
-  std::vector<std::uint8_t> has_end;  // per node: some keyword ends here (saves a load of Node)
+  // Per node, in the table's numbering: where its keyword ends start in `ends` and how many.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> end_range;
+  std::vector<End> ends;
 
   [[nodiscard]] std::uint32_t child(std::uint32_t n, char c) const {
     for (const auto& [k, v] : nodes[n].next) {
@@ -117,6 +119,8 @@ struct RuleBook::Trie {
     return 0;
   }
 
+  // Numbers the nodes breadth first, so the rows every word start touches (the first
+  // letters) sit together in a few cache lines, and flattens the ends.
   void compile() {
     for (const auto& node : nodes) {
       for (const auto& [c, next] : node.next) {
@@ -124,12 +128,24 @@ struct RuleBook::Trie {
         if (cls == 0) cls = static_cast<std::uint8_t>(classes++);
       }
     }
-    has_end.assign(nodes.size(), 0);
-    for (std::size_t n = 0; n < nodes.size(); ++n) has_end[n] = nodes[n].ends.empty() ? 0 : 1;
-    table.assign(nodes.size() * classes, 0);
-    for (std::size_t n = 0; n < nodes.size(); ++n) {
-      for (const auto& [c, next] : nodes[n].next) table[n * classes + byte_class[static_cast<unsigned char>(c)]] = next;
+    std::vector<std::uint32_t> order{0};
+    std::vector<std::uint32_t> renumber(nodes.size(), 0);
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      for (const auto& [c, next] : nodes[order[k]].next) {
+        renumber[next] = static_cast<std::uint32_t>(order.size());
+        order.push_back(next);
+      }
     }
+    table.assign(nodes.size() * classes, 0);
+    end_range.assign(nodes.size(), {0, 0});
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const Node& node = nodes[order[k]];
+      for (const auto& [c, next] : node.next) table[k * classes + byte_class[static_cast<unsigned char>(c)]] = renumber[next];
+      end_range[k] = {static_cast<std::uint32_t>(ends.size()), static_cast<std::uint32_t>(node.ends.size())};
+      ends.insert(ends.end(), node.ends.begin(), node.ends.end());
+    }
+    nodes.clear();
+    nodes.shrink_to_fit();
   }
 
   [[nodiscard]] std::uint32_t step(std::uint32_t n, char c) const {
@@ -171,8 +187,9 @@ struct RuleBook::Trie {
       std::uint32_t node = step(0, fold(t[p]));
       std::size_t i = p + 1;
       while (node != 0) {
-        if (has_end[node] != 0) {
-          for (const End& e : nodes[node].ends) {
+        if (const auto [first, count] = end_range[node]; count != 0) {
+          for (std::uint32_t k = first; k < first + count; ++k) {
+            const End& e = ends[k];
             if (e.prefix) {
               std::size_t end = i;
               while (end < n && re2_word(t[end])) ++end;
