@@ -58,7 +58,7 @@ std::string small_text(int n) {
 }
 
 // `with_plain`: a text/plain alternative first, as Outlook, Gmail and Apple Mail send HTML
-// mail; without it the HTML must be converted (gumbo) to find the text.
+// mail; without it the HTML must be converted to find the text (parser/html_fast.cpp).
 std::string html_mail(int n, bool with_plain) {
   Lcg rng{static_cast<std::uint64_t>(n) + 1000};
   std::string html = "<html><head><style>p{margin:0}</style></head><body>";

@@ -7,8 +7,9 @@ messages, in the same run, and prints messages/s, MB/s and the ratio per kind of
 Python does what a mail reader does with a message: email.message_from_bytes with
 policy=default, get_body(('plain', 'html')).get_content() for the text, and get_content()
 of every attachment (so base64 is decoded on both sides). complaintd does parser::parse,
-which also decodes every header, converts HTML to text with gumbo (Python only decodes
-it), splits the reply and hashes every attachment. Both sides are timed in CPU time.
+which also decodes every header, converts HTML to text (its one-pass reader, gumbo for what
+that declines; Python only decodes it), splits the reply and hashes every attachment. Both
+sides are timed in CPU time.
 """
 import argparse
 import email

@@ -66,9 +66,10 @@ constexpr std::array<std::string_view, 4> kForwardIntros = {
     "début du message réexpédié:"};
 
 bool forward_intro(std::string_view line) {
-  const std::string t = folded(line);
+  // Compared in place: reply_text asks this of every line, and copies add up (issue 3).
+  const std::string_view t = trim(line);
   for (const auto p : kForwardIntros) {
-    if (t == p) return true;
+    if (iequals(t, p)) return true;
   }
   return false;
 }
@@ -119,9 +120,17 @@ constexpr std::array<std::string_view, 12> kAttributionStarts = {"on ", "le ", "
                                                                  "em ", "w dniu ", "den ", "dne ", "am ", "pe "};
 
 bool attribution_start(std::string_view line) {
-  const std::string t = folded(line);
+  const std::string_view t = trim(line);
   for (const auto p : kAttributionStarts) {
-    if (starts_with(t, p)) return true;
+    if (istarts_with(t, p)) return true;
+  }
+  return false;
+}
+
+// `word` inside `t` with a space on each side.
+bool spaced_within(std::string_view t, std::string_view word) {
+  for (std::size_t at = t.find(word, 1); at != std::string_view::npos; at = t.find(word, at + 1)) {
+    if (t[at - 1] == ' ' && at + word.size() < t.size() && t[at + word.size()] == ' ') return true;
   }
   return false;
 }
@@ -129,13 +138,13 @@ bool attribution_start(std::string_view line) {
 // "… wrote:" or, after a known opening, the verb anywhere: German and Dutch put the
 // sender after it ("Am 5. Juni schrieb Amt <a@example.test>:").
 bool attribution_end(std::string_view line, bool opened) {
+  if (const std::string_view raw = trim(line); raw.empty() || raw.back() != ':') return false;
   std::string t = folded(line);
-  if (t.empty() || t.back() != ':') return false;
   t.pop_back();
   while (!t.empty() && t.back() == ' ') t.pop_back();
   for (const auto v : kWroteVerbs) {
     if (ends_with(t, v)) return true;
-    if (opened && t.find(" " + std::string(v) + " ") != std::string::npos) return true;
+    if (opened && spaced_within(t, v)) return true;
   }
   return false;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (only the modules they need) and runs each for a
 # short while on its seeds: the parser on tests/fixtures/parser (and the regression inputs
-# of earlier crashes), the config loader on the example configurations.
+# of earlier crashes), the fast HTML reader against gumbo on tests/fixtures/html, the
+# config loader on the example configurations.
 #   FUZZ_SECONDS=600 scripts/fuzz.sh     # longer runs by hand
 # A crash leaves its input in $build/artifacts/; add it to tests/fixtures/parser/fuzz/
 # (parser_tests replays that folder) once fixed.
@@ -14,11 +15,11 @@ jobs=$(nproc)
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DCOMPLAINTD_FUZZ=ON -DCOMPLAINTD_TESTS=OFF >/dev/null
-cmake --build "$build" --target parse_fuzz config_fuzz -j"$jobs"
+cmake --build "$build" --target parse_fuzz config_fuzz html_fuzz -j"$jobs"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/parse" "$work/config" "$work/config-seeds" "$build/artifacts"
+mkdir -p "$work/parse" "$work/config" "$work/config-seeds" "$work/html" "$build/artifacts"
 find examples -name '*.toml' -exec cp {} "$work/config-seeds/" \;
 
 # Leaks are reported by the unit tests under ASan; here they would stop a run early.
@@ -31,6 +32,9 @@ echo "fuzz: parse_fuzz for ${seconds}s"
 # The first directory collects new inputs; the others are read-only seeds.
 "$build/fuzz/parse_fuzz" "${common[@]}" -max_len=262144 "$work/parse" tests/fixtures/parser \
   tests/fixtures/parser/fuzz 2>&1 | tail -n 25
+
+echo "fuzz: html_fuzz for ${seconds}s (the fast HTML reader against gumbo)"
+"$build/fuzz/html_fuzz" "${common[@]}" -max_len=8192 -dict=fuzz/html.dict "$work/html" tests/fixtures/html 2>&1 | tail -n 25
 
 echo "fuzz: config_fuzz for ${seconds}s"
 "$build/fuzz/config_fuzz" "${common[@]}" -max_len=16384 "$work/config" "$work/config-seeds" 2>&1 | tail -n 25

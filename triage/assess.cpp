@@ -10,9 +10,14 @@ namespace {
 
 constexpr std::size_t kMaxScan = 64 * 1024;  // a complaint says what it is about early on
 
+// std::tolower and std::isspace as the "C" locale has them (complaintd never sets
+// another), without a library call per byte.
+constexpr char c_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr bool c_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out) c = c_lower(c);
   return out;
 }
 
@@ -20,7 +25,7 @@ std::size_t count_words(std::string_view s) {
   std::size_t n = 0;
   bool in = false;
   for (char c : s) {
-    const bool w = !std::isspace(static_cast<unsigned char>(c));
+    const bool w = !c_space(c);
     if (w && !in) ++n;
     in = w;
   }
@@ -28,6 +33,45 @@ std::size_t count_words(std::string_view s) {
 }
 
 void append(std::vector<Fired>& to, const std::vector<Fired>& from) { to.insert(to.end(), from.begin(), from.end()); }
+
+constexpr bool ascii_upper(char c) { return c >= 'A' && c <= 'Z'; }
+constexpr bool ascii_letter(char c) { return ascii_upper(c) || (c >= 'a' && c <= 'z'); }
+
+// A capitalised word of two letters or more starts at `at` ("Station", not "I" or "I'm").
+bool capitalised_word(std::string_view text, std::size_t at) {
+  return at + 1 < text.size() && ascii_upper(text[at]) && ascii_letter(text[at + 1]);
+}
+
+// The mention at [begin, end) is part of a name: capitalised, with a capitalised word
+// right before or after it on the same line ("Station Road", "Pavement Close", "Bin Lane").
+bool in_a_name(std::string_view text, std::size_t begin, std::size_t end) {
+  if (!ascii_upper(text[begin])) return false;
+  std::size_t before = begin;
+  while (before > 0 && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
+  if (before < begin && before > 0 && ascii_letter(text[before - 1])) {
+    std::size_t word = before - 1;
+    while (word > 0 && ascii_letter(text[word - 1])) --word;
+    if (capitalised_word(text, word)) return true;
+  }
+  std::size_t after = end;
+  while (after < text.size() && (text[after] == ' ' || text[after] == '\t')) ++after;
+  return after > end && capitalised_word(text, after);
+}
+
+// A route's service is named in substance unless every mention its keywords found is part
+// of a name: an address on "Station Road" is not a complaint about the roads.
+bool named_in_substance(std::string_view text, const std::vector<Fired>& hits) {
+  for (const auto& f : hits) {
+    if (f.how != "keyword") return true;  // a pattern, the sender or the mailbox: deliberate
+    bool seen = false;
+    for (std::size_t at = text.find(f.matched); at != std::string_view::npos; at = text.find(f.matched, at + 1)) {
+      seen = true;
+      if (!in_a_name(text, at, at + f.matched.size())) return true;
+    }
+    if (!seen) return true;  // the excerpt was tidied (a line break in it): count it
+  }
+  return false;
+}
 
 const char* kFlagOrder[] = {flag::kFastTrack, flag::kUnacceptableBehaviour, flag::kStaffConduct, flag::kPersonalData,
                             flag::kConflictOfInterest, flag::kPersistent};
@@ -48,11 +92,27 @@ bool Assessment::has_flag(std::string_view name) const {
   return std::any_of(flags.begin(), flags.end(), [&](const FlagDecision& f) { return f.name == name; });
 }
 
-std::string_view triage_text(const parser::InboundMessage& msg) {
+namespace {
+
+// triage_text, and how many words it has (counted once: it is a pass over the text).
+std::string_view triage_body(const parser::InboundMessage& msg, std::size_t& words) {
   std::string_view body = msg.reply_text;
+  words = count_words(body);
   // "See below" over a forwarded complaint: the complaint is in the forwarded part.
-  if (count_words(body) < 25 && msg.text.size() > body.size() + 40) body = msg.text;
+  if (words < 25 && msg.text.size() > body.size() + 40) {
+    body = msg.text;
+    words = count_words(body.substr(0, kMaxScan));
+  } else if (body.size() > kMaxScan) {
+    words = count_words(body.substr(0, kMaxScan));
+  }
   return body.substr(0, kMaxScan);
+}
+
+}  // namespace
+
+std::string_view triage_text(const parser::InboundMessage& msg) {
+  std::size_t words = 0;
+  return triage_body(msg, words);
 }
 
 std::optional<config::Person> resolve(const config::Config& cfg, const config::Target& t) {
@@ -69,6 +129,7 @@ std::string describe(const Fired& f) {
 // ---- Triager ----
 
 struct Triager::Scanned {
+  std::string text;  ///< what the rules read: the subject, a newline, the body
   std::vector<std::vector<Fired>> hits;
   std::vector<Fired> near_misses;
   std::size_t words = 0;
@@ -119,13 +180,11 @@ Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageCo
                                bool want_near_misses) const {
   (void)ctx;
   Scanned s;
-  const std::string_view body = triage_text(msg);
-  std::string text;
-  text.reserve(msg.subject.size() + 1 + body.size());
-  text.append(msg.subject).append("\n").append(body);
+  const std::string_view body = triage_body(msg, s.words);
+  s.text.reserve(msg.subject.size() + 1 + body.size());
+  s.text.append(msg.subject).append("\n").append(body);
   const std::string sender = msg.from ? lower(msg.from->address) : std::string();
-  s.hits = book_.scan(ScanInput{text, sender, mailbox}, want_near_misses ? &s.near_misses : nullptr);
-  s.words = count_words(body);
+  s.hits = book_.scan(ScanInput{s.text, sender, mailbox}, want_near_misses ? &s.near_misses : nullptr);
   return s;
 }
 
@@ -258,13 +317,15 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     if (!h.empty()) a.categories.push_back({rules_.categories[i].name, rules_.categories[i].label, h});
   }
 
-  // Routing: the first route that fires; several departments make it complex.
+  // Routing: the first route that fires; several departments named in substance make it
+  // complex (a street name that happens to be a highways keyword does not).
   std::vector<std::string> departments;
   for (std::size_t i = 0; i < rules_.routes.size(); ++i) {
     const auto& h = s.hits[routes_ + i];
     if (h.empty()) continue;
     const auto& r = rules_.routes[i];
-    if (std::find(departments.begin(), departments.end(), r.department) == departments.end())
+    if (std::find(departments.begin(), departments.end(), r.department) == departments.end() &&
+        named_in_substance(s.text, h))
       departments.push_back(r.department);
     if (!a.routing.department.empty()) continue;
     a.routing.department = r.department;

@@ -83,14 +83,22 @@ config::TriageConfig make_builtin() {
               "cc'd", "copied in", "reply all", "reply-all"}),
        },
   };
-  t.complexity = words({"solicitor*", "legal action", "lawyer*", "court", "sue", "suing", "tribunal", "judicial review",
+  // Complexity needs evidence: legal steps, several services, many issues, a long time.
+  // "Sue" is also a name, a court may be for tennis, and "two years ago" dates a thing
+  // rather than saying it has gone on that long.
+  t.complexity = words({"solicitor*", "legal action", "lawyer*", "court", "sue you", "sue the council", "sue them",
+                        "sue for", "will sue", "i'll sue", "going to sue", "intend to sue", "want to sue", "suing", "tribunal", "judicial review",
                         "ombudsman", "my mp", "local mp", "councillor", "the press", "the media", "journalist",
                         "several departments", "more than one department", "different departments",
                         "several services", "a number of issues", "several issues", "multiple issues",
                         "several problems", "a number of problems", "many problems", "several complaints",
                         "for months", "for over a year", "over a year", "for years", "since last year",
                         "ongoing since", "going on since", "two years", "three years", "eighteen months",
-                        "compensation claim", "claim for compensation", "negligence"});
+                        "compensation claim", "claim for compensation", "negligence"},
+                       {},
+                       {"tennis court*", "basketball court*", "netball court*", "squash court*", "food court",
+                        "court yard", "two years ago", "three years ago", "over a year ago", "two years old",
+                        "three years old"});
 
   // Unacceptable behaviour is the *writer's*: threats, abuse, harassment, discriminatory
   // language aimed at staff. Complaints about rude staff are not it ("the manager was rude").

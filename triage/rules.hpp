@@ -1,9 +1,13 @@
 #pragma once
 // The rule matcher of triage: every rule of [triage] (and the built-in wording) compiled
-// once into RE2, and one scan of a message that says which rules fired and on what text.
-// All the patterns run together as one RE2::Set (a single DFA pass over the text); only the
-// rules the set says matched are run again on their own to find the words and check them
-// for negation ("I was not assaulted").
+// once, and one scan of a message that says which rules fired and on what text.
+// Keywords are words, so they are found by walking one trie of all of them from each word
+// start of the text (the same matches, in the same order, as each rule's case-insensitive
+// RE2 alternation would give). Patterns run together as one RE2::Set (a single DFA pass);
+// only the patterns the set says matched run again on their own, for the matched text.
+// Keywords the trie cannot read exactly like RE2 (non-ASCII, starting or ending in
+// punctuation) keep their rule on RE2, in the same set (issue 5: the set of every
+// keyword and the second pass per hit cost more than parsing the message).
 
 #include <memory>
 #include <string>
@@ -63,15 +67,18 @@ class RuleBook {
     std::unique_ptr<re2::RE2> keywords;  ///< every keyword as one alternation, whole words
     std::unique_ptr<re2::RE2> exclude;
     std::vector<std::unique_ptr<re2::RE2>> patterns;
+    bool in_trie = false;  ///< its keywords are found by the trie, not by the set
   };
   /// Which rule and which of its regexes a set entry stands for (-1: the keywords).
   struct Entry {
     std::size_t rule;
     int pattern;
   };
+  struct Trie;
   std::vector<Compiled> rules_;
   std::vector<Entry> entries_;
   std::unique_ptr<re2::RE2::Set> set_;
+  std::unique_ptr<Trie> trie_;
 };
 
 /// True when the words before `at` in the same clause negate what follows ("I was not

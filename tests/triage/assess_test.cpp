@@ -284,6 +284,51 @@ TEST_F(Assess, ComplexityFromWordsCategoriesAndLength) {
   EXPECT_TRUE(a.complex) << "two departments";
 }
 
+std::string why_complex(const Assessment& a) {
+  std::string out;
+  for (const auto& f : a.complex_because) out += describe(f) + "; ";
+  return out;
+}
+
+// Complexity needs evidence: the near misses of each kind of it.
+TEST_F(Assess, AStreetNameIsNoSecondDepartment) {
+  // The council's demo complaint: the waste route fires on "bin", the highways one on the
+  // road it is on. One service, named in substance: 20 working days, not 30.
+  config::RouteRule waste;
+  waste.name = "waste";
+  waste.department = "Waste";
+  waste.manager.role = "coordinator";
+  waste.match.keywords = {"bin*"};
+  cfg.triage.routes.insert(cfg.triage.routes.begin(), waste);
+  cfg.triage.routes[1].match.keywords.push_back("road*");
+  const Triager t(cfg.triage);
+  const auto alice = t.assess(cfg, mail("Bins not collected for three weeks",
+                                        "Our green bin on Station Road has not been emptied for three weeks. I reported\n"
+                                        "it online twice and nothing happened. Please sort this out."),
+                              in);
+  EXPECT_FALSE(alice.complex) << why_complex(alice);
+  EXPECT_EQ(alice.routing.department, "Waste");
+  EXPECT_FALSE(t.assess(cfg, mail("Bins", "The bins at 4 Pavement Close were missed."), in).complex);
+  // The same services in substance are two departments.
+  EXPECT_TRUE(t.assess(cfg, mail("Bins", "My bin was missed and the road outside is full of holes."), in).complex);
+  EXPECT_TRUE(t.assess(cfg, mail("Bins", "The bin men left rubbish all over the pavement."), in).complex);
+}
+
+TEST_F(Assess, SueIsANameAndACourtMayBeForTennis) {
+  EXPECT_FALSE(run(mail("Desk", "I spoke to Sue at the desk and my bin was still not collected.")).complex) << why_complex(run(mail("Desk", "I spoke to Sue at the desk and my bin was still not collected.")));
+  EXPECT_FALSE(run(mail("Desk", "Sue the receptionist said my bin would be collected.")).complex);
+  EXPECT_TRUE(run(mail("Desk", "If my bin is not collected I will sue the council.")).complex);
+  EXPECT_TRUE(run(mail("Desk", "I am going to sue over the missed collections.")).complex);
+  EXPECT_FALSE(run(mail("Park", "The tennis court in the park has not been cleaned.")).complex) << why_complex(run(mail("Park", "The tennis court in the park has not been cleaned.")));
+  EXPECT_TRUE(run(mail("Park", "I will see you in court over the state of the park.")).complex);
+}
+
+TEST_F(Assess, YearsAgoDatesAThingButDoesNotMakeItLong) {
+  EXPECT_FALSE(run(mail("Bins", "I moved here two years ago and my bin was not collected on Monday.")).complex) << why_complex(run(mail("Bins", "I moved here two years ago and my bin was not collected on Monday.")));
+  EXPECT_FALSE(run(mail("Bins", "My son is three years old and the bin lorry blocked his nursery.")).complex) << why_complex(run(mail("Bins", "My son is three years old and the bin lorry blocked his nursery.")));
+  EXPECT_TRUE(run(mail("Bins", "My bin has been missed every other week for two years.")).complex);
+}
+
 // ---- routing and complainant type ----
 
 TEST_F(Assess, RoutingTakesTheFirstRouteThatFires) {
