@@ -332,6 +332,8 @@ class App {
     spdlog::info("event=stopping signal={}", sig == SIGTERM ? "TERM" : "INT");
     sd_notify(0, "STOPPING=1");
     stopping_ = true;
+    for (auto& p : pollers_) p->request_stop();
+    sender_.request_stop();
     for (auto& t : poll_timers_) t.cancel();
     sender_timer_.cancel();
     deadline_timer_.cancel();

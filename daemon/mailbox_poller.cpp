@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
 #include "daemon/ingest.hpp"
@@ -83,14 +86,20 @@ boost::asio::awaitable<Result<PollStats>> MailboxPoller::poll_once() {
 
   auto uids = co_await imap_.uids_from(last_uid + 1);
   if (!uids) co_return uids.error();
+  const auto executor = co_await boost::asio::this_coro::executor;
 
-  for (std::size_t i = 0; i < uids->size(); i += kFetchBatch) {
+  for (std::size_t i = 0; i < uids->size() && !stop_requested_; i += kFetchBatch) {
     const std::vector<std::uint32_t> batch(uids->begin() + static_cast<std::ptrdiff_t>(i),
                                            uids->begin() + static_cast<std::ptrdiff_t>(std::min(uids->size(), i + kFetchBatch)));
     auto fetched = co_await imap_.fetch(batch);
     if (!fetched) co_return fetched.error();
     std::vector<std::uint32_t> committed;
     for (const auto& f : *fetched) {
+      // Ingesting is synchronous: without a turn of the event loop between messages a
+      // batch would hold off SIGTERM (and the watchdog) until it was all done. A message
+      // fetched but not taken stays unseen on the server and is fetched again next time.
+      co_await boost::asio::post(executor, boost::asio::use_awaitable);
+      if (stop_requested_) break;
       ++stats.fetched;
       const store::MessageLocation location{name_, uidvalidity, f.uid};
       const auto started = std::chrono::steady_clock::now();

@@ -36,6 +36,10 @@ class MailboxPoller {
   /// Polls once: fetch, ingest, flag. An error names the server and what failed.
   boost::asio::awaitable<Result<PollStats>> poll_once();
 
+  /// SIGTERM: the poll in progress takes no further message; those already committed are
+  /// still flagged on the server before it returns.
+  void request_stop() { stop_requested_ = true; }
+
   [[nodiscard]] const std::string& name() const { return name_; }
   /// A reloaded configuration: the next message is ingested under it.
   void set_runtime(std::shared_ptr<const Runtime> rt) { rt_ = std::move(rt); }
@@ -50,6 +54,7 @@ class MailboxPoller {
   std::string name_;
   std::optional<std::string> processed_folder_;
   ImapClient imap_;
+  bool stop_requested_ = false;
 };
 
 }  // namespace complaintd::daemon

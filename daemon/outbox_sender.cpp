@@ -35,13 +35,14 @@ OutboxSender::OutboxSender(net::CurlMulti& multi, store::Store& store, const con
 
 boost::asio::awaitable<Result<DrainStats>> OutboxSender::drain_once() {
   DrainStats stats;
-  for (;;) {
+  while (!stop_requested_) {
     // `tick --at` a future instant queues letters dated then; they are due as of that time.
     const auto as_of = as_of_ ? std::max(*as_of_, now_utc()) : now_utc();
     auto rows = store_.due_outbox(triage::iso_instant(as_of), 50);
     if (!rows) co_return rows.error();
     if (rows->empty()) break;
     for (const auto& row : *rows) {
+      if (stop_requested_) co_return stats;
       // A named vector: GCC 12 miscompiles a braced list inside co_await ("array used as initializer").
       const std::vector<std::string> recipients{row.rcpt};
       const auto outcome = co_await smtp_.send(row.mail_from, recipients, row.raw);

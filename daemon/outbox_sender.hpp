@@ -38,10 +38,14 @@ class OutboxSender {
   /// `tick --at`: letters queued as of `at` are due, even when `at` is in the future.
   void send_as_of(triage::Instant at) { as_of_ = at; }
 
+  /// SIGTERM: the letter being sent is finished (and marked sent); no other is started.
+  void request_stop() { stop_requested_ = true; }
+
  private:
   std::optional<triage::Instant> as_of_;
   store::Store& store_;
   outbound::SmtpClient smtp_;
+  bool stop_requested_ = false;
 };
 
 }  // namespace complaintd::daemon

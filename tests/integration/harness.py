@@ -48,6 +48,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import unittest
@@ -95,6 +96,57 @@ def complaintd_binary() -> str:
 
 def keep_test_dir() -> bool:
     return os.environ.get("COMPLAINTD_KEEP_TEST_DIR", "") not in ("", "0")
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+
+COMPLAINTS = "complaints@example.test"
+EXAMPLE_LETTERS = REPO_ROOT / "examples" / "solihull-council" / "letters"
+
+
+def config_text(servers: "MailServers | None" = None, *, name: str = "complaintd test",
+                database: str | os.PathLike = "complaintd.db", timezone: str | None = "Europe/London",
+                letters: str | os.PathLike | None = EXAMPLE_LETTERS, address: str = COMPLAINTS,
+                password: str = "pw", poll_interval: str | None = "1s", mailbox_extra: str = "",
+                extra: str = "", imap_port: int | None = None, smtp_port: int | None = None) -> str:
+    """A complaintd configuration with one mailbox and SMTP on `servers`, then `extra` (more
+    TOML, dedented); `mailbox_extra` adds keys to the [[mailbox]] table.
+
+    Without servers (or with imap_port/smtp_port) the URLs name those ports, by default port 1
+    where nothing listens: enough for commands that never reach a server (ingest,
+    check-config), or to make every poll fail. The password is inline because the servers are
+    private test instances."""
+    if imap_port is None:
+        imap_port = servers.imap_port if servers else 1
+    if smtp_port is None:
+        smtp_port = servers.smtp_port if servers else 1
+    service = [f'name = "{name}"', f'database = "{database}"']
+    if timezone is not None:
+        service.append(f'timezone = "{timezone}"')
+    if letters is not None:
+        service.append(f'letters = "{letters}"')
+    mailbox = [
+        'name = "complaints"',
+        f'url = "imap://{HOST}:{imap_port}"',
+        f'username = "{address}"',
+        f'password = "{password}"',
+        f'address = "{address}"',
+    ]
+    if poll_interval is not None:
+        mailbox.append(f'poll_interval = "{poll_interval}"')
+    mailbox += textwrap.dedent(mailbox_extra).strip("\n").splitlines()
+    text = ("[service]\n" + "\n".join(service) + "\n\n[[mailbox]]\n" + "\n".join(mailbox) +
+            f'\n\n[smtp]\nurl = "smtp://{HOST}:{smtp_port}"\nfrom = "{address}"\n')
+    extra = textwrap.dedent(extra).strip("\n")
+    return text + ("\n" + extra + "\n" if extra else "")
+
+
+def write_config(path: str | os.PathLike, servers: "MailServers | None" = None, **kwargs) -> Path:
+    """Writes config_text(servers, **kwargs) to `path`; returns the path."""
+    path = Path(path)
+    path.write_text(config_text(servers, **kwargs), encoding="utf-8")
+    return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -618,6 +670,22 @@ class MailServers:
             return smtp.sendmail(from_addr, list(to_addrs), message_bytes(message),
                                  mail_options=options)
 
+    def wait_for_queue_empty(self, timeout: float = 60) -> None:
+        """Waits until Postfix holds no mail (everything accepted has been delivered or
+        bounced), so a mailbox's count is final. Raises AssertionError with the logs on timeout."""
+        deadline = time.monotonic() + timeout
+        queue = ""
+        while time.monotonic() < deadline:
+            proc = subprocess.run(["postqueue", "-c", os.path.join(self.dir or "", "etc", "postfix"), "-j"],
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+            if proc.returncode != 0:
+                raise RuntimeError(f"postqueue failed: {proc.stderr.strip()}")
+            queue = proc.stdout.strip()
+            if not queue:  # one JSON object per queued message
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"Postfix queue not empty after {timeout} s:\n{queue}\n{self.log_tail()}")
+
     # -- IMAP --------------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -643,7 +711,12 @@ class MailServers:
         """IMAP APPEND of `raw` exactly as given (imaplib's append() would rewrite line
         endings). Returns the new UID (UIDPLUS) or None. Dovecot keeps CRLF messages byte for
         byte; it stores bare LF as CRLF, and returns NUL as 0x80 in a non-BINARY FETCH."""
-        raw = message_bytes(raw)
+        return self.append_all(user, password, [raw], folder, flags, date_time)[0]
+
+    def append_all(self, user: str, password: str | None, raws: Iterable[bytes], folder: str = "INBOX",
+                   flags: str | Sequence[str] = (), date_time=None) -> list[int | None]:
+        """append() of each message in turn over one connection (a login per message costs
+        ~80 ms); returns their UIDs."""
         if isinstance(flags, str):
             flags = flags.split()
         args = [imap_quote(folder)]
@@ -651,13 +724,16 @@ class MailServers:
             args.append("(" + " ".join(flags) + ")")
         if date_time is not None:
             args.append(imaplib.Time2Internaldate(date_time))
+        uids: list[int | None] = []
         with self.imap(user, password) as conn:
-            conn.literal = raw  # imaplib sends it as a synchronizing literal, untouched
-            typ, data = conn._simple_command("APPEND", *args)
-            _check(typ, data, f"APPEND to {folder}")
-            m = re.search(rb"\[APPENDUID \d+ (\d+)\]", b" ".join(d for d in data
-                                                                  if isinstance(d, bytes)))
-            return int(m.group(1)) if m else None
+            for raw in raws:
+                conn.literal = message_bytes(raw)  # sent as a synchronizing literal, untouched
+                typ, data = conn._simple_command("APPEND", *args)
+                _check(typ, data, f"APPEND to {folder}")
+                m = re.search(rb"\[APPENDUID \d+ (\d+)\]", b" ".join(d for d in data
+                                                                      if isinstance(d, bytes)))
+                uids.append(int(m.group(1)) if m else None)
+        return uids
 
     def messages(self, user: str, password: str | None = None, folder: str = "INBOX"
                  ) -> list[FetchedMessage]:
