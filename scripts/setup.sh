@@ -14,8 +14,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real mail servers for the demo and integration tests (loopback only)
   dovecot-imapd dovecot-lmtpd postfix curl openssl sqlite3 python3 procps
-  # systemd-analyze, to check the unit file (verify, security)
+  # systemd-analyze, to check the unit file (verify, security); systemd-journald, systemd-cat
+  # and journalctl for the journal test
   systemd
+  # the package test: dpkg-shlibdeps (CPack) and man, to check the man page as lintian does
+  dpkg-dev man-db
 )
 
 SUDO=""
