@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import textwrap
 import unittest
 from pathlib import Path
 
@@ -22,26 +21,10 @@ class OverTheLimit(unittest.TestCase):
         self.dir = Path(tempfile.mkdtemp(prefix="complaintd-limits-"))
         self.addCleanup(shutil.rmtree, self.dir, True)
         self.config = self.dir / "complaintd.toml"
-        self.config.write_text(textwrap.dedent(f"""\
-            [service]
-            name = "Limits Test"
-            database = "complaintd.db"
-            letters = "{harness.REPO_ROOT / 'examples' / 'solihull-council' / 'letters'}"
-
-            [[mailbox]]
-            name = "complaints"
-            url = "imap://127.0.0.1:1"
-            username = "complaints@example.test"
-            password = "pw"
-            address = "complaints@example.test"
-
-            [smtp]
-            url = "smtp://127.0.0.1:1"
-            from = "complaints@example.test"
-
+        harness.write_config(self.config, name="Limits Test", timezone=None, poll_interval=None, extra="""
             [parser]
             max_message_size = "64 KB"
-            """))
+            """)
 
     def test_a_big_message_is_stored_whole_and_flagged(self) -> None:
         body = ("My complaint, with the whole correspondence pasted below.\r\n" + "x" * 76 + "\r\n") * 2000

@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,24 +30,7 @@ class Reports(harness.MailTestCase):
         cls.dir = Path(tempfile.mkdtemp(prefix="complaintd-reports-"))
         cls.addClassCleanup(shutil.rmtree, cls.dir, True)
         cls.config = cls.dir / "complaintd.toml"
-        cls.config.write_text(textwrap.dedent(f"""\
-            [service]
-            name = "Report Test Council"
-            database = "complaintd.db"
-            timezone = "Europe/London"
-            letters = "{harness.REPO_ROOT / 'examples' / 'solihull-council' / 'letters'}"
-
-            [[mailbox]]
-            name = "complaints"
-            url = "imap://127.0.0.1:{cls.servers.imap_port}"
-            username = "{COMPLAINTS}"
-            password = "pw"
-            address = "{COMPLAINTS}"
-
-            [smtp]
-            url = "smtp://127.0.0.1:{cls.servers.smtp_port}"
-            from = "{COMPLAINTS}"
-
+        harness.write_config(cls.config, cls.servers, name="Report Test Council", poll_interval=None, extra="""
             [[stage]]
             name = "Stage 1"
             acknowledge_within = "5 working days"
@@ -57,7 +39,7 @@ class Reports(harness.MailTestCase):
             [[stage]]
             name = "Stage 2"
             respond_within = "10 working days"
-            """))
+            """)
         subjects = ["Bins not collected", "Rude reply at the library", "Pothole outside number 9"]
         for n, (person, subject) in enumerate(zip(PEOPLE, subjects)):
             cls.servers.send(person, COMPLAINTS, harness.make_message(

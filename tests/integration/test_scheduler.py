@@ -28,25 +28,7 @@ USERS = {a: "pw" for a in (COMPLAINTS, CUSTOMER, MANAGER, TEAM, HEAD)}
 
 
 def config_text(servers: harness.MailServers, db: Path, stage: str) -> str:
-    return textwrap.dedent(f"""\
-        [service]
-        name = "Scheduler Test Service"
-        database = "{db}"
-        timezone = "Europe/London"
-        letters = "{harness.REPO_ROOT / 'examples' / 'solihull-council' / 'letters'}"
-
-        [[mailbox]]
-        name = "complaints"
-        url = "imap://127.0.0.1:{servers.imap_port}"
-        username = "{COMPLAINTS}"
-        password = "pw"
-        address = "{COMPLAINTS}"
-        poll_interval = "1s"
-
-        [smtp]
-        url = "smtp://127.0.0.1:{servers.smtp_port}"
-        from = "{COMPLAINTS}"
-
+    return harness.config_text(servers, name="Scheduler Test Service", database=db, extra=f"""
         [roles]
         manager = "Morgan Manager <{MANAGER}>"
         team = "Complaints Team <{TEAM}>"

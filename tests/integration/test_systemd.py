@@ -10,10 +10,10 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import unittest
 from pathlib import Path
@@ -93,29 +93,18 @@ class UnderSystemd(harness.MailTestCase):
         self.notify = NotifySocket(self.dir)
         self.addCleanup(self.notify.close)
 
-    def write_config(self, respond_within: str, extra: str = "") -> None:
-        self.config.write_text(textwrap.dedent(f"""\
-            [service]
-            name = "Notify Test Service"
-            database = "complaintd.db"
-            timezone = "Europe/London"
+    def tearDown(self) -> None:
+        # Each test has its own database: mail left by another would be new to it.
+        for user in self.users:
+            self.servers.clear_folder(user)
 
-            [[mailbox]]
-            name = "complaints"
-            url = "imap://127.0.0.1:{self.servers.imap_port}"
-            username = "{COMPLAINTS}"
-            password = "pw"
-            address = "{COMPLAINTS}"
-            poll_interval = "1s"
-
-            [smtp]
-            url = "smtp://127.0.0.1:{self.servers.smtp_port}"
-            from = "{COMPLAINTS}"
-
+    def write_config(self, respond_within: str, stage_extra: str = "") -> None:
+        harness.write_config(self.config, self.servers, name="Notify Test Service", letters=None, extra=f"""
             [[stage]]
             name = "Stage 1"
             respond_within = "{respond_within}"
-            """) + extra)
+            {stage_extra}
+            """)
 
     def start(self) -> subprocess.Popen:
         env = dict(os.environ, NOTIFY_SOCKET=self.notify.path, WATCHDOG_USEC="1000000")
@@ -163,11 +152,49 @@ class UnderSystemd(harness.MailTestCase):
         # The refusal names the file, the line and the key.
         self.assertRegex(err, r"event=reload-failed error=\".*complaintd\.toml:\d+:\d+: stage\[1\]\.respond_within")
         # The second complaint was dated under the reloaded configuration: 10 working days.
-        import sqlite3
         with sqlite3.connect(self.dir / "complaintd.db") as db:
             rows = db.execute("SELECT received_at, respond_by_date FROM cases ORDER BY id").fetchall()
         self.assertEqual(len(rows), 2)
         self.assertLess(rows[1][1], rows[0][1])
+
+    def respond_by_dates(self) -> list[str]:
+        with sqlite3.connect(self.dir / "complaintd.db") as db:
+            return [d for (d,) in db.execute("SELECT respond_by_date FROM cases ORDER BY id")]
+
+    def test_a_partly_broken_reload_changes_nothing(self) -> None:
+        daemon = self.start()
+        self.notify.wait_for(r"^READY=1")
+        self.send_complaint(1)
+        self.servers.wait_for_messages(CUSTOMER, count=1)
+
+        # A shorter deadline, valid, beside a misspelt key: nothing of the file may be taken,
+        # not even its valid part.
+        self.write_config(respond_within="5 working days", stage_extra='acknowledge_witin = "2 working days"')
+        daemon.send_signal(signal.SIGHUP)
+        self.notify.wait_for(r"^READY=1\nSTATUS=reload failed")
+        self.send_complaint(2)
+        self.servers.wait_for_messages(CUSTOMER, count=2)
+        first, second = self.respond_by_dates()
+        self.assertEqual(second, first, "the second complaint must be dated by the running configuration")
+
+        # Put right, the same change is taken: the failed reload left reloading working.
+        self.write_config(respond_within="5 working days")
+        daemon.send_signal(signal.SIGHUP)
+        self.notify.wait_for(r"^READY=1\nSTATUS=configuration reloaded")
+        self.send_complaint(3)
+        self.servers.wait_for_messages(CUSTOMER, count=3)
+        self.assertLess(self.respond_by_dates()[2], first)
+
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=10)
+        self.assertEqual(daemon.returncode, 0, err)
+        # Why, where and what to do, then what happened.
+        failed = [line for line in err.splitlines() if "event=reload-failed" in line]
+        self.assertEqual(len(failed), 2, err)
+        self.assertRegex(failed[0], r'error=".*complaintd\.toml:\d+:\d+: stage\[1\]\.acknowledge_witin: '
+                                    r'unknown key; did you mean .*acknowledge_within')
+        self.assertIn("action=kept-running-configuration errors=1", failed[1])
+        self.assertEqual(err.count("event=reloaded "), 1, err)
 
 
 if __name__ == "__main__":
