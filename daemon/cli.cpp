@@ -12,9 +12,9 @@
 #include <iterator>
 #include <sstream>
 
+#include "common/json.hpp"
 #include "daemon/app.hpp"
 #include "daemon/ingest.hpp"
-#include "daemon/json.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/quarantine.hpp"
 #include "daemon/report_data.hpp"

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string_view>
 
-#include "daemon/json.hpp"
+#include "common/json.hpp"
 
 namespace complaintd::daemon {
 namespace {

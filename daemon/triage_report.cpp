@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "daemon/json.hpp"
+#include "common/json.hpp"
 #include "outbound/letter.hpp"
 
 namespace complaintd::daemon {
