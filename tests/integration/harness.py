@@ -12,6 +12,9 @@ puts this folder on PYTHONPATH; a test run directly should insert its own folder
                                         "Bins not collected", "Third week running."))
             [(uid, flags, raw)] = s.wait_for_messages("complaints@example.test", "secret", 1)
 
+A configuration for the daemon on those servers: ``harness.write_config(path, self.servers,
+extra="[[stage]] ...")`` (see config_text for the other keys).
+
 What the servers do (scripts/mail-servers.sh): mail from any sender to a listed
 ``user@example.test`` (or ``user+tag@``) submitted on the SMTP port is delivered into that
 user's INBOX through Postfix -> LMTP -> Dovecot; unknown users are rejected with 550, other

@@ -8,7 +8,8 @@ user behind, and `dpkg --root` into an empty directory has no shell or systemd-s
 the postinst. Here a private mount namespace holds an overlay of / whose writable layer is a
 tmpfs; dpkg, its database, postinst, sysusers and tmpfiles all run against the real installed
 system in a chroot of it, and every change vanishes with the namespace (even on SIGKILL).
-Needs root."""
+Needs root. CPack first builds the build's `preinstall` target, that is everything: a no-op
+after scripts/test.sh's full build, a long wait after building only the daemon."""
 
 from __future__ import annotations
 
