@@ -108,7 +108,6 @@ class MetricsEndpoint(harness.MailTestCase):
         self.assertEqual(daemon.returncode, 0, err)
         self.assertIn(f"event=metrics-listening address=127.0.0.1 port={self.port}", err)
 
-
     def test_age_of_a_message_waiting_for_its_server(self) -> None:
         # Dovecot's hierarchy separator is ".", and it refuses to create a folder named with
         # "/": the message is stored and its case opened, but it cannot be moved, so it waits
