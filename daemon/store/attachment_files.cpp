@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -28,16 +29,19 @@ Error os_error(const std::string& what, const fs::path& path, int err) {
   return Error{what + " " + path.string() + ": " + std::strerror(err)};
 }
 
-// Makes a new directory entry durable: fsync of the directory that holds it.
-Result<void> sync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return os_error("cannot open directory", dir, errno);
+// fsync of a file or (with O_DIRECTORY) of the directory entries it holds.
+Result<void> sync_path(const fs::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return os_error("cannot open", path, errno);
   const int rc = ::fsync(fd);
   const int err = errno;
   ::close(fd);
-  if (rc != 0) return os_error("cannot fsync directory", dir, err);
+  if (rc != 0) return os_error("cannot fsync", path, err);
   return {};
 }
+
+// Makes a new directory entry durable: fsync of the directory that holds it.
+Result<void> sync_directory(const fs::path& dir) { return sync_path(dir, O_RDONLY | O_DIRECTORY); }
 
 // Creates `dir` (and `root` above it) when missing, syncing each new entry.
 Result<void> ensure_directory(const fs::path& root, const fs::path& dir) {
@@ -74,12 +78,31 @@ fs::path AttachmentFiles::path_of(std::string_view sha256) const {
   return root_ / std::string(sha256.substr(0, 2)) / std::string(sha256);
 }
 
-Result<void> AttachmentFiles::put(std::string_view sha256, std::string_view bytes) const {
+Result<void> PendingSync::sync() {
+  const auto sync_all = [](std::vector<fs::path>& paths, int flags) -> Result<void> {
+    std::sort(paths.begin(), paths.end());
+    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+    for (const auto& p : paths) {
+      if (auto r = sync_path(p, flags); !r) return r;
+    }
+    return {};
+  };
+  if (auto r = sync_all(files_, O_RDONLY); !r) return r;
+  if (auto r = sync_all(directories_, O_RDONLY | O_DIRECTORY); !r) return r;
+  files_.clear();
+  directories_.clear();
+  return {};
+}
+
+Result<void> AttachmentFiles::put(std::string_view sha256, std::string_view bytes, PendingSync* pending) const {
   // The name becomes a path: only a well-formed digest may, never "../" or a slash.
   if (!valid_sha256(sha256)) return Error{"not a SHA-256 digest: \"" + std::string(sha256.substr(0, 80)) + "\""};
   const fs::path target = path_of(sha256);
   struct stat st {};
-  if (::stat(target.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) == bytes.size()) return {};
+  if (::stat(target.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) == bytes.size()) {
+    if (pending) pending->files_.push_back(target);
+    return {};
+  }
   const fs::path dir = target.parent_path();
   if (auto r = ensure_directory(root_, dir); !r) return r;
 
@@ -95,6 +118,15 @@ Result<void> AttachmentFiles::put(std::string_view sha256, std::string_view byte
   if (auto r = write_all(fd, bytes, temp); !r) {
     ::close(fd);
     return fail(r.error());
+  }
+  if (pending) {
+    // rename() before the data is synced is safe here: nothing refers to the name until
+    // the transaction commits, and that waits for pending->sync().
+    if (::close(fd) != 0) return fail(os_error("cannot close", temp, errno));
+    if (::rename(temp.c_str(), target.c_str()) != 0) return fail(os_error("cannot rename to", target, errno));
+    pending->files_.push_back(target);
+    pending->directories_.push_back(dir);
+    return {};
   }
   if (::fsync(fd) != 0) {
     const int err = errno;
