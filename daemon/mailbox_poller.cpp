@@ -96,7 +96,9 @@ boost::asio::awaitable<Result<PollStats>> MailboxPoller::poll_once() {
 
     // One commit for the batch; only then is the server told (\Seen or MOVE), so a crash
     // anywhere before loses nothing: the batch is fetched and ingested again.
+    const auto fetched_at = std::chrono::steady_clock::now();
     auto done = ingest_batch(store_, *rt_, name_, uidvalidity, messages, now_utc());
+    const auto ingested_at = std::chrono::steady_clock::now();
     std::vector<std::uint32_t> committed;
     committed.reserve(done.committed.size());
     for (const auto& e : done.committed) {
@@ -147,6 +149,10 @@ boost::asio::awaitable<Result<PollStats>> MailboxPoller::poll_once() {
       co_return *done.failure;
     }
     if (auto r = co_await finish_server_actions(uidvalidity, committed); !r) co_return r.error();
+    const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+    spdlog::debug("mailbox={} event=batch messages={} fetch_ms={} ingest_ms={} flag_ms={}", name_, messages.size(),
+                  ms(fetched_at - fetch_started), ms(ingested_at - fetched_at),
+                  ms(std::chrono::steady_clock::now() - ingested_at));
   }
   co_return stats;
 }

@@ -164,12 +164,26 @@ CREATE TABLE learning (
 CREATE INDEX learning_case ON learning(case_id);
 )sql";
 
+// Version 6: a message's raw bytes in a table of their own. In the row they came before
+// the columns that change (disposition, case, server action), so every update of those
+// rewrote the whole message and every read of them walked its overflow pages: three
+// writes of each message's bytes, and sender lookups that read every earlier message.
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE message_bodies (
+  message_row INTEGER PRIMARY KEY REFERENCES messages(id),
+  raw         BLOB NOT NULL
+);
+INSERT INTO message_bodies(message_row, raw) SELECT id, raw FROM messages;
+ALTER TABLE messages DROP COLUMN raw;
+)sql";
+
 constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
     kSchemaV1,
     kSchemaV2,
     kSchemaV3,
     kSchemaV4,
     kSchemaV5,
+    kSchemaV6,
 };
 
 OutboxRow read_outbox(const Statement& s) {
@@ -298,8 +312,8 @@ std::optional<std::int64_t> Tx::find_duplicate(const NewMessage& m) {
 
 std::int64_t Tx::insert_message(const NewMessage& m, const std::string& disposition, const std::string& reason) {
   c_.prepare(
-        "INSERT INTO messages(mailbox, uidvalidity, uid, message_id, from_address, subject, received_at, size, raw, "
-        "disposition, reason, server_action) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "INSERT INTO messages(mailbox, uidvalidity, uid, message_id, from_address, subject, received_at, size, "
+        "disposition, reason, server_action) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, m.location.mailbox)
       .bind(2, static_cast<std::int64_t>(m.location.uidvalidity))
       .bind(3, static_cast<std::int64_t>(m.location.uid))
@@ -308,12 +322,13 @@ std::int64_t Tx::insert_message(const NewMessage& m, const std::string& disposit
       .bind(6, m.subject)
       .bind(7, m.received_at)
       .bind(8, static_cast<std::int64_t>(m.raw.size()))
-      .bind_blob(9, m.raw)
-      .bind(10, disposition)
-      .bind(11, reason)
-      .bind(12, std::string_view(m.location.mailbox.empty() ? "none" : "pending"))
+      .bind(9, disposition)
+      .bind(10, reason)
+      .bind(11, std::string_view(m.location.mailbox.empty() ? "none" : "pending"))
       .run();
-  return c_.last_insert_id();
+  const auto row = c_.last_insert_id();
+  c_.prepare("INSERT INTO message_bodies(message_row, raw) VALUES(?, ?)").bind(1, row).bind_blob(2, m.raw).run();
+  return row;
 }
 
 void Tx::set_message_outcome(std::int64_t row, const std::string& disposition, const std::string& reason,
@@ -985,7 +1000,8 @@ Result<std::vector<QuarantinedRow>> Store::list_quarantine(bool include_replayed
 Result<std::optional<QuarantinedRow>> Store::quarantined(std::int64_t id) {
   return guarded("database", [&]() -> std::optional<QuarantinedRow> {
     auto s = c_->prepare("SELECT " QUARANTINE_COLUMNS
-                         ", raw FROM messages WHERE id = ? AND disposition IN ('quarantined', 'replayed')");
+                         ", (SELECT b.raw FROM message_bodies b WHERE b.message_row = messages.id) "
+                         "FROM messages WHERE id = ? AND disposition IN ('quarantined', 'replayed')");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     auto q = read_quarantined(s);
