@@ -148,10 +148,11 @@ def main() -> int:
     letters = stamps(run.stderr, "letter-sent")
     latency_ms = [int(m.group(1)) for m in re.finditer(r"event=case-opened .*latency_ms=(\d+)", run.stderr)]
     batches = [tuple(int(x) for x in m.groups()) for m in re.finditer(
-        r"event=batch messages=(\d+) fetch_ms=(\d+) ingest_ms=(\d+) flag_ms=(\d+)", run.stderr)]
+        r"event=batch messages=(\d+) fetch_ms=(\d+) ingest_ms=(\d+) flag_ms=(\d+) ingest_cpu_ms=(\d+)", run.stderr)]
     fetch_ms = sum(b[1] for b in batches)
     ingest_ms = sum(b[2] for b in batches)
     flag_ms = sum(b[3] for b in batches)
+    ingest_cpu_ms = sum(b[4] for b in batches)
     ingest_s = (fetch_ms + ingest_ms + flag_ms) / 1000
     print(f"messages:            {args.count} ({total_bytes / 1e6:.1f} MB; appended in {appended:.1f} s)")
     print(f"cases opened:        {cases}; acknowledgements sent: {sent}")
@@ -159,8 +160,8 @@ def main() -> int:
           f"CPU {cpu_s:.1f} s")
     if batches:
         print(f"ingest phase:        {ingest_s:.1f} s = {len(latency_ms) / ingest_s:.0f} messages/s in {len(batches)} "
-              f"batches (IMAP fetch {fetch_ms / 1000:.1f} s, parse+triage+commit {ingest_ms / 1000:.1f} s, "
-              f"\\Seen {flag_ms / 1000:.1f} s)")
+              f"batches (IMAP fetch {fetch_ms / 1000:.1f} s, parse+triage+commit {ingest_ms / 1000:.1f} s of "
+              f"which CPU {ingest_cpu_ms / 1000:.1f} s, \\Seen {flag_ms / 1000:.1f} s)")
     if len(letters) > 1:
         print(f"sending phase:       {letters[-1] - letters[0]:.1f} s = {len(letters) / (letters[-1] - letters[0]):.0f} letters/s")
     if latency_ms:
