@@ -19,8 +19,8 @@ namespace complaintd::store {
 /// a message with an attachment.
 class PendingSync {
  public:
-  /// fsync of every file, then of every directory that got a new name. Clears the list
-  /// when it succeeds.
+  /// fsync of every file and of every directory that got a new name, several at once
+  /// (a few threads). Empties the lists either way: an error fails the whole batch.
   Result<void> sync();
   [[nodiscard]] bool empty() const { return files_.empty() && directories_.empty(); }
 
