@@ -298,7 +298,9 @@ TEST(Store, TheWalIsCheckpointedWhileStatementsStayCached) {
   const std::string raw(6000, 'x');  // two pages a message
   for (std::uint32_t uid = 1; uid <= 1500; ++uid) {
     ASSERT_TRUE((*s)->transaction([&](Tx& tx) -> Result<void> {
-      if (uid > 1) EXPECT_TRUE(tx.has_location({"complaints", 7, uid - 1}));
+      if (uid > 1) {
+        EXPECT_TRUE(tx.has_location({"complaints", 7, uid - 1}));
+      }
       tx.insert_message(NewMessage{{"complaints", 7, uid}, "", "a@example.test", "s", "2026-11-23T10:00:00Z", raw},
                         "new-case", "r");
       return {};
