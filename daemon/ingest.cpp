@@ -28,14 +28,17 @@ std::string summary_of(const std::string& text) {
   return text.substr(0, cut) + "\n[…]";
 }
 
-// Attachment bytes are written before the transaction, so a committed row always finds
-// its file; a failed write fails the ingest (the MTA or the next poll tries again).
-Result<void> store_attachment_files(const Runtime& rt, const parser::InboundMessage& msg) {
+// Attachment bytes are written before the transaction, and synced (`pending`) before it
+// commits, so a committed row always finds its file; a failed write fails the ingest (the
+// MTA or the next poll tries again). The decoded bytes are dropped once written: a batch
+// keeps its parsed messages until it commits, and they are most of a message's size.
+Result<void> store_attachment_files(const Runtime& rt, parser::InboundMessage& msg, store::PendingSync& pending) {
   const auto root = store::AttachmentFiles::beside(rt.config.service.database.string());
   if (root.empty()) return {};
   const store::AttachmentFiles files(root);
-  for (const auto& a : msg.attachments) {
-    if (auto r = files.put(a.sha256, a.content); !r) return Error{"storing attachment: " + r.error().message};
+  for (auto& a : msg.attachments) {
+    if (auto r = files.put(a.sha256, a.content, &pending); !r) return Error{"storing attachment: " + r.error().message};
+    std::string().swap(a.content);
   }
   return {};
 }
@@ -81,16 +84,16 @@ const char* to_string(IngestOutcome::Kind k) {
   return "unknown";
 }
 
-Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, const store::MessageLocation& location,
-                                     const std::string& raw, triage::Instant now) {
-  // Parse outside the transaction: it is pure and may take a while for big messages.
-  const auto msg = parser::parse(raw, parse_limits(rt.config.parser));
+namespace {
+
+/// The transaction's part of ingesting `msg` (parsed from `raw`, its attachment files
+/// written): everything the store records about it, in `tx`.
+Result<IngestOutcome> record(store::Tx& tx, const Runtime& rt, const store::MessageLocation& location,
+                             const std::string& raw, const parser::InboundMessage& msg, triage::Instant now) {
   const std::string now_iso = triage::iso_instant(now);
   IngestOutcome out;
   out.message_id = msg.message_id;
-  if (auto stored = store_attachment_files(rt, msg); !stored) return stored.error();
-
-  auto result = store.transaction([&](store::Tx& tx) -> Result<void> {
+  auto result = [&]() -> Result<void> {
     const bool from_imap = !location.mailbox.empty();
     if (from_imap) {
       auto state = tx.mailbox_state(location.mailbox).value_or(store::MailboxState{location.uidvalidity, 0});
@@ -267,9 +270,125 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
       }
     }
     return {};
+  }();
+  if (!result) return result.error();
+  return out;
+}
+
+/// Parsed, with its attachment files written (not yet synced), or why not.
+Result<parser::InboundMessage> prepare(const Runtime& rt, const std::string& raw, store::PendingSync& pending) {
+  // Outside the transaction: parsing is pure and may take a while for big messages.
+  auto msg = parser::parse(raw, parse_limits(rt.config.parser));
+  if (auto stored = store_attachment_files(rt, msg, pending); !stored) return stored.error();
+  return msg;
+}
+
+// A transaction holds the database's write lock, which `complaintd ingest` from the MTA
+// and the CLI wait for (5 s): a batch commits at least every 8 MB of mail.
+constexpr std::size_t kMaxTransactionBytes = 8 << 20;
+
+}  // namespace
+
+Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, const store::MessageLocation& location,
+                                     const std::string& raw, triage::Instant now) {
+  store::PendingSync pending;
+  auto msg = prepare(rt, raw, pending);
+  if (!msg) return msg.error();
+  if (auto synced = pending.sync(); !synced) return Error{"storing attachment: " + synced.error().message};
+  IngestOutcome out;
+  auto result = store.transaction([&](store::Tx& tx) -> Result<void> {
+    auto r = record(tx, rt, location, raw, *msg, now);
+    if (!r) return r.error();
+    out = std::move(*r);
+    return {};
   });
   if (!result) return result.error();
   return out;
+}
+
+BatchResult ingest_batch(store::Store& store, const Runtime& rt, const std::string& mailbox, std::uint32_t uidvalidity,
+                         const std::vector<BatchMessage>& messages, triage::Instant now) {
+  BatchResult result;
+  std::size_t next = 0;
+  while (next < messages.size()) {
+    // One chunk: at least one message, at most kMaxTransactionBytes unless one is bigger.
+    std::size_t end = next;
+    std::size_t bytes = 0;
+    while (end < messages.size() && (end == next || bytes + messages[end].raw->size() <= kMaxTransactionBytes))
+      bytes += messages[end++].raw->size();
+
+    store::PendingSync pending;
+    std::vector<Result<parser::InboundMessage>> prepared;
+    prepared.reserve(end - next);
+    for (std::size_t i = next; i < end; ++i) {
+      try {
+        prepared.push_back(prepare(rt, *messages[i].raw, pending));
+      } catch (const std::exception& e) {
+        prepared.emplace_back(Error{std::string("internal error: ") + e.what()});
+      }
+    }
+    if (auto synced = pending.sync(); !synced) {
+      result.failure = Error{"storing attachments: " + synced.error().message};
+      return result;
+    }
+
+    std::vector<BatchEntry> entries(end - next);
+    auto committed = store.transaction([&](store::Tx& tx) -> Result<void> {
+      for (std::size_t i = next; i < end; ++i) {
+        const store::MessageLocation location{mailbox, uidvalidity, messages[i].uid};
+        auto& entry = entries[i - next];
+        entry = BatchEntry{};
+        entry.uid = messages[i].uid;
+        auto& msg = prepared[i - next];
+        if (msg) {
+          // A savepoint per message: one that cannot be processed is undone alone and
+          // quarantined below, and the rest of the batch goes on.
+          auto done = tx.savepoint([&](store::Tx& inner) -> Result<void> {
+            try {
+              auto r = record(inner, rt, location, *messages[i].raw, *msg, now);
+              if (!r) return r.error();
+              entry.outcome = std::move(*r);
+              return {};
+            } catch (const store::StoreError&) {
+              throw;
+            } catch (const std::exception& e) {
+              return Error{std::string("internal error: ") + e.what()};
+            }
+          });
+          if (done) continue;
+          entry.error = done.error().message;
+        } else {
+          entry.error = msg.error().message;
+        }
+        // The headers as far as the parser read them, for the list; the raw bytes are
+        // what count.
+        store::NewMessage m{location, "", "", "", triage::iso_instant(now), *messages[i].raw};
+        if (msg) {
+          m.message_id = msg->message_id;
+          m.from_address = msg->from ? msg->from->address : "";
+          m.subject = msg->subject;
+        }
+        entry.quarantined = tx.quarantine(m, entry.error);
+        if (entry.quarantined == 0) {
+          // That UID was stored after all: the message was processed before.
+          entry.error.clear();
+          entry.outcome.kind = IngestOutcome::Kind::kAlreadyStored;
+        }
+      }
+      return {};
+    });
+    if (!committed) {
+      result.failure = committed.error();
+      return result;
+    }
+    const auto at = std::chrono::steady_clock::now();
+    for (auto& e : entries) {
+      e.committed_at = at;
+      result.committed.push_back(std::move(e));
+    }
+    next = end;
+  }
+  return result;
 }
 
 }  // namespace complaintd::daemon

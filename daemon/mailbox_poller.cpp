@@ -6,9 +6,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <ctime>
 
 #include "daemon/ingest.hpp"
-#include "daemon/quarantine.hpp"
 
 namespace complaintd::daemon {
 namespace {
@@ -89,66 +89,82 @@ boost::asio::awaitable<Result<PollStats>> MailboxPoller::poll_once() {
   const auto executor = co_await boost::asio::this_coro::executor;
 
   for (std::size_t i = 0; i < uids->size() && !stop_requested_; i += kFetchBatch) {
+    // A batch is ingested synchronously in one transaction: a turn of the event loop
+    // between batches lets SIGTERM (and the watchdog) in, and a batch not yet fetched
+    // stays unseen on the server for next time.
+    co_await boost::asio::post(executor, boost::asio::use_awaitable);
+    if (stop_requested_) break;
     const std::vector<std::uint32_t> batch(uids->begin() + static_cast<std::ptrdiff_t>(i),
                                            uids->begin() + static_cast<std::ptrdiff_t>(std::min(uids->size(), i + kFetchBatch)));
+    const auto fetch_started = std::chrono::steady_clock::now();
     auto fetched = co_await imap_.fetch(batch);
     if (!fetched) co_return fetched.error();
+    std::vector<BatchMessage> messages;
+    messages.reserve(fetched->size());
+    for (const auto& f : *fetched) messages.push_back({f.uid, &f.raw});
+    stats.fetched += static_cast<int>(messages.size());
+
+    // One commit for the batch; only then is the server told (\Seen or MOVE), so a crash
+    // anywhere before loses nothing: the batch is fetched and ingested again.
+    const auto fetched_at = std::chrono::steady_clock::now();
+    const auto cpu_before = std::clock();
+    auto done = ingest_batch(store_, *rt_, name_, uidvalidity, messages, now_utc());
+    const auto ingested_at = std::chrono::steady_clock::now();
+    const auto ingest_cpu_ms = (std::clock() - cpu_before) * 1000 / CLOCKS_PER_SEC;
     std::vector<std::uint32_t> committed;
-    for (const auto& f : *fetched) {
-      // Ingesting is synchronous: without a turn of the event loop between messages a
-      // batch would hold off SIGTERM (and the watchdog) until it was all done. A message
-      // fetched but not taken stays unseen on the server and is fetched again next time.
-      co_await boost::asio::post(executor, boost::asio::use_awaitable);
-      if (stop_requested_) break;
-      ++stats.fetched;
-      const store::MessageLocation location{name_, uidvalidity, f.uid};
-      const auto started = std::chrono::steady_clock::now();
-      auto outcome = ingest_guarded(store_, *rt_, location, f.raw, now_utc());
-      stats.ingest_seconds.push_back(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      if (!outcome && !is_database_failure(outcome.error())) {
-        // The message itself cannot be processed (a bug, a letter that cannot be
-        // rendered): keep it whole in quarantine for a person, and go on with the rest.
-        if (auto q = quarantine_message(store_, location, f.raw, outcome.error().message, now_utc()); q) {
-          ++stats.quarantined;
-          committed.push_back(f.uid);
-          continue;
-        }
+    committed.reserve(done.committed.size());
+    for (const auto& e : done.committed) {
+      committed.push_back(e.uid);
+      // From the start of its fetch to its commit: how long complaintd held it unsaved.
+      const double seconds = std::chrono::duration<double>(e.committed_at - fetch_started).count();
+      stats.ingest_seconds.push_back(seconds);
+      const auto ms = static_cast<long long>(seconds * 1000);
+      if (e.quarantined != 0) {
+        ++stats.quarantined;
+        spdlog::error(
+            "mailbox={} uid={} event=quarantined message={} reason=\"{}\" action=\"complaintd quarantine show {}\"",
+            name_, e.uid, e.quarantined, e.error, e.quarantined);
+        continue;
       }
-      if (!outcome) {
-        // The database failed (full disk, read-only, locked): stop here. The message stays
-        // unseen on the server and is fetched again next time; nothing after it is
-        // skipped over.
-        spdlog::error("mailbox={} uid={} event=store-failed error=\"{}\"", name_, f.uid, outcome.error().message);
-        if (auto r = co_await finish_server_actions(uidvalidity, committed); !r) co_return r.error();
-        co_return outcome.error();
-      }
-      committed.push_back(f.uid);
-      switch (outcome->kind) {
+      const auto& outcome = e.outcome;
+      switch (outcome.kind) {
         case IngestOutcome::Kind::kNewCase:
           ++stats.new_cases;
-          spdlog::info("mailbox={} uid={} event=case-opened case={} message_id=<{}>", name_, f.uid, outcome->reference,
-                       outcome->message_id);
+          spdlog::info("mailbox={} uid={} event=case-opened case={} message_id=<{}> latency_ms={}", name_, e.uid,
+                       outcome.reference, outcome.message_id, ms);
           break;
         case IngestOutcome::Kind::kFollowUp:
           ++stats.follow_ups;
-          spdlog::info("mailbox={} uid={} event=follow-up case={}", name_, f.uid, outcome->reference);
+          spdlog::info("mailbox={} uid={} event=follow-up case={} latency_ms={}", name_, e.uid, outcome.reference, ms);
           break;
         case IngestOutcome::Kind::kDuplicate:
           ++stats.duplicates;
-          spdlog::info("mailbox={} uid={} event=duplicate reason=\"{}\"", name_, f.uid, outcome->reason);
+          spdlog::info("mailbox={} uid={} event=duplicate reason=\"{}\" latency_ms={}", name_, e.uid, outcome.reason,
+                       ms);
           break;
         case IngestOutcome::Kind::kNotAnswered:
           ++stats.not_answered;
-          spdlog::info("mailbox={} uid={} event=not-answered case={} reason=\"{}\"", name_, f.uid,
-                       outcome->reference.empty() ? "-" : outcome->reference, outcome->reason);
+          spdlog::info("mailbox={} uid={} event=not-answered case={} reason=\"{}\" latency_ms={}", name_, e.uid,
+                       outcome.reference.empty() ? "-" : outcome.reference, outcome.reason, ms);
           break;
         case IngestOutcome::Kind::kAlreadyStored:
-          spdlog::debug("mailbox={} uid={} event=already-stored", name_, f.uid);
+          spdlog::debug("mailbox={} uid={} event=already-stored", name_, e.uid);
           break;
       }
     }
+    if (done.failure) {
+      // The database failed (full disk, read-only, locked): stop here. The rest stays
+      // unseen on the server and is fetched again next time; nothing is skipped over.
+      const auto first = done.committed.size() < messages.size() ? messages[done.committed.size()].uid : 0;
+      spdlog::error("mailbox={} uid={} event=store-failed error=\"{}\"", name_, first, done.failure->message);
+      if (auto r = co_await finish_server_actions(uidvalidity, committed); !r) co_return r.error();
+      co_return *done.failure;
+    }
     if (auto r = co_await finish_server_actions(uidvalidity, committed); !r) co_return r.error();
+    const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+    spdlog::debug("mailbox={} event=batch messages={} fetch_ms={} ingest_ms={} flag_ms={} ingest_cpu_ms={}", name_,
+                  messages.size(), ms(fetched_at - fetch_started), ms(ingested_at - fetched_at),
+                  ms(std::chrono::steady_clock::now() - ingested_at), ingest_cpu_ms);
   }
   co_return stats;
 }

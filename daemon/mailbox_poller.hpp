@@ -1,8 +1,9 @@
 #pragma once
 // One poll of one IMAP mailbox (RFC 3501/9051), UID-based: new messages are those above
-// the last UID stored for the mailbox's current UIDVALIDITY. Each message is committed
-// before the server is told (\Seen or MOVE), so a crash in between repeats only the
-// flagging, never the processing.
+// the last UID stored for the mailbox's current UIDVALIDITY. Each fetched batch is
+// committed (one transaction, one fsync) before the server is told (\Seen or MOVE), so a
+// crash in between repeats only the flagging, never the processing, and a crash before it
+// repeats the batch, which nothing has seen yet.
 
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
@@ -25,7 +26,7 @@ struct PollStats {
   int not_answered = 0;
   int duplicates = 0;
   int quarantined = 0;  ///< could not be processed: kept whole for a person
-  std::vector<double> ingest_seconds;  ///< per message: store, parse, triage, commit
+  std::vector<double> ingest_seconds;  ///< per message: from the start of its batch's fetch to its commit
 };
 
 class MailboxPoller {

@@ -83,7 +83,7 @@ std::string Metrics::render(store::Store& store, triage::Instant now) const {
     if (m.last_success)
       o << "complaintd_mailbox_lag_seconds{mailbox=\"" << label(name) << "\"} " << (now - *m.last_success).count()
         << "\n";
-  help(o, "complaintd_ingest_seconds", "histogram", "Time to store, parse, triage and commit one message.");
+  help(o, "complaintd_ingest_seconds", "histogram", "Time from the start of a message's fetch to its commit.");
   for (std::size_t i = 0; i < kBuckets.size(); ++i)
     o << "complaintd_ingest_seconds_bucket{le=\"" << kBuckets[i] << "\"} " << buckets_[i] << "\n";
   o << "complaintd_ingest_seconds_bucket{le=\"+Inf\"} " << ingest_count_ << "\n"

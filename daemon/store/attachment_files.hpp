@@ -7,10 +7,28 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 
 namespace complaintd::store {
+
+/// Attachment files written but not yet synced to disk. A batch of messages hands one of
+/// these to put() and calls sync() once before its transaction commits: with fsync costing
+/// milliseconds, syncing one file after another as each is written was most of the cost of
+/// a message with an attachment.
+class PendingSync {
+ public:
+  /// fsync of every file and of every directory that got a new name, several at once
+  /// (a few threads). Empties the lists either way: an error fails the whole batch.
+  Result<void> sync();
+  [[nodiscard]] bool empty() const { return files_.empty() && directories_.empty(); }
+
+ private:
+  friend class AttachmentFiles;
+  std::vector<std::filesystem::path> files_;
+  std::vector<std::filesystem::path> directories_;
+};
 
 class AttachmentFiles {
  public:
@@ -24,8 +42,10 @@ class AttachmentFiles {
   [[nodiscard]] std::filesystem::path path_of(std::string_view sha256) const;
 
   /// Stores `bytes` as `sha256` (64 lower-case hex digits, else an error) unless a file of
-  /// that name and size is there already. Durable when it returns ok.
-  Result<void> put(std::string_view sha256, std::string_view bytes) const;
+  /// that name and size is there already. Durable when it returns ok; with `pending`,
+  /// durable once pending->sync() succeeds (a file found already there is synced too: it
+  /// may be the unsynced leftover of a batch that never committed).
+  Result<void> put(std::string_view sha256, std::string_view bytes, PendingSync* pending = nullptr) const;
 
   /// The bytes stored as `sha256`.
   Result<std::string> get(std::string_view sha256) const;

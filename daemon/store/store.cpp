@@ -164,12 +164,26 @@ CREATE TABLE learning (
 CREATE INDEX learning_case ON learning(case_id);
 )sql";
 
+// Version 6: a message's raw bytes in a table of their own. In the row they came before
+// the columns that change (disposition, case, server action), so every update of those
+// rewrote the whole message and every read of them walked its overflow pages: three
+// writes of each message's bytes, and sender lookups that read every earlier message.
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE message_bodies (
+  message_row INTEGER PRIMARY KEY REFERENCES messages(id),
+  raw         BLOB NOT NULL
+);
+INSERT INTO message_bodies(message_row, raw) SELECT id, raw FROM messages;
+ALTER TABLE messages DROP COLUMN raw;
+)sql";
+
 constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
     kSchemaV1,
     kSchemaV2,
     kSchemaV3,
     kSchemaV4,
     kSchemaV5,
+    kSchemaV6,
 };
 
 OutboxRow read_outbox(const Statement& s) {
@@ -298,8 +312,8 @@ std::optional<std::int64_t> Tx::find_duplicate(const NewMessage& m) {
 
 std::int64_t Tx::insert_message(const NewMessage& m, const std::string& disposition, const std::string& reason) {
   c_.prepare(
-        "INSERT INTO messages(mailbox, uidvalidity, uid, message_id, from_address, subject, received_at, size, raw, "
-        "disposition, reason, server_action) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "INSERT INTO messages(mailbox, uidvalidity, uid, message_id, from_address, subject, received_at, size, "
+        "disposition, reason, server_action) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, m.location.mailbox)
       .bind(2, static_cast<std::int64_t>(m.location.uidvalidity))
       .bind(3, static_cast<std::int64_t>(m.location.uid))
@@ -308,12 +322,13 @@ std::int64_t Tx::insert_message(const NewMessage& m, const std::string& disposit
       .bind(6, m.subject)
       .bind(7, m.received_at)
       .bind(8, static_cast<std::int64_t>(m.raw.size()))
-      .bind_blob(9, m.raw)
-      .bind(10, disposition)
-      .bind(11, reason)
-      .bind(12, std::string_view(m.location.mailbox.empty() ? "none" : "pending"))
+      .bind(9, disposition)
+      .bind(10, reason)
+      .bind(11, std::string_view(m.location.mailbox.empty() ? "none" : "pending"))
       .run();
-  return c_.last_insert_id();
+  const auto row = c_.last_insert_id();
+  c_.prepare("INSERT INTO message_bodies(message_row, raw) VALUES(?, ?)").bind(1, row).bind_blob(2, m.raw).run();
+  return row;
 }
 
 void Tx::set_message_outcome(std::int64_t row, const std::string& disposition, const std::string& reason,
@@ -509,9 +524,11 @@ std::optional<std::string> Tx::case_for_message_ids(const std::vector<std::strin
         "SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.message_id = ? LIMIT 1");
     sent.bind(1, *it);
     if (sent.step()) return sent.text(0);
+    // "!= ''" lets SQLite use the partial index messages_message_id: it cannot tell that a
+    // bound value is not '', and without the index this read every stored message's bytes.
     auto received = c_.prepare(
         "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id WHERE m.message_id = ? "
-        "ORDER BY m.id LIMIT 1");
+        "AND m.message_id != '' ORDER BY m.id LIMIT 1");
     received.bind(1, *it);
     if (received.step()) return received.text(0);
   }
@@ -657,12 +674,47 @@ void Store::migrate() {
   }
 }
 
-Result<void> Store::transaction(const std::function<Result<void>(Tx&)>& body) {
+namespace {
+// synchronous = NORMAL for one transaction, FULL again after it, however it ends. In WAL
+// mode a NORMAL commit is written to the WAL without an fsync: it survives a crash of
+// complaintd (the bytes are in the kernel) and becomes durable with the next FULL commit
+// or checkpoint; only a power cut before then can lose it.
+class RelaxedCommit {
+ public:
+  RelaxedCommit(Connection& c, bool relaxed) : c_(relaxed ? &c : nullptr) {
+    if (c_) c_->exec("PRAGMA synchronous = NORMAL");
+  }
+  ~RelaxedCommit() {
+    if (!c_) return;
+    try {
+      c_->exec("PRAGMA synchronous = FULL");
+    } catch (const StoreError&) {
+      // Only fails inside an open transaction, which transaction() never leaves behind.
+    }
+  }
+  RelaxedCommit(const RelaxedCommit&) = delete;
+  RelaxedCommit& operator=(const RelaxedCommit&) = delete;
+
+ private:
+  Connection* c_;
+};
+}  // namespace
+
+Result<void> Store::transaction(const std::function<Result<void>(Tx&)>& body, Commit commit) {
+  std::optional<RelaxedCommit> relaxed;
   try {
+    relaxed.emplace(*c_, commit == Commit::kRelaxed);
     c_->exec("BEGIN IMMEDIATE");
   } catch (const StoreError& e) {
     return Error{std::string("database: ") + e.what()};
   }
+  const auto rollback = [&] {
+    try {
+      c_->exec("ROLLBACK");
+    } catch (const StoreError&) {
+      // The failed statement or COMMIT may already have rolled back.
+    }
+  };
   try {
     Tx tx(*c_);
     auto r = body(tx);
@@ -673,13 +725,47 @@ Result<void> Store::transaction(const std::function<Result<void>(Tx&)>& body) {
     c_->exec("COMMIT");
     return {};
   } catch (const StoreError& e) {
-    try {
-      c_->exec("ROLLBACK");
-    } catch (const StoreError&) {
-      // The failed COMMIT may already have rolled back.
-    }
+    rollback();
     return Error{std::string("database: ") + e.what()};
+  } catch (...) {
+    // Any other exception is the caller's to handle, but never with the transaction left
+    // open: every later BEGIN on this connection would fail.
+    rollback();
+    throw;
   }
+}
+
+Result<void> Tx::savepoint(const std::function<Result<void>(Tx&)>& body) {
+  c_.exec("SAVEPOINT part");
+  const auto undo = [&] {
+    c_.exec("ROLLBACK TO part");
+    c_.exec("RELEASE part");
+  };
+  try {
+    auto r = body(*this);
+    if (!r) {
+      undo();
+      return r;
+    }
+    c_.exec("RELEASE part");
+    return r;
+  } catch (const StoreError&) {
+    throw;  // the whole transaction fails (SQLite may have rolled it back already)
+  } catch (...) {
+    undo();
+    throw;
+  }
+}
+
+std::int64_t Tx::quarantine(const NewMessage& m, const std::string& reason) {
+  if (!m.location.mailbox.empty()) {
+    auto state = mailbox_state(m.location.mailbox).value_or(MailboxState{m.location.uidvalidity, 0});
+    state.uidvalidity = m.location.uidvalidity;
+    state.last_uid = std::max(state.last_uid, m.location.uid);
+    set_mailbox_state(m.location.mailbox, state);
+    if (has_location(m.location)) return 0;  // stored after all (a retry raced it)
+  }
+  return insert_message(m, "quarantined", reason);
 }
 
 Result<std::vector<std::uint32_t>> Store::pending_server_actions(const std::string& mailbox, std::uint32_t uidvalidity) {
@@ -697,21 +783,27 @@ Result<void> Store::mark_server_actions_done(const std::string& mailbox, std::ui
                                              const std::vector<std::uint32_t>& uids) {
   return transaction([&](Tx&) -> Result<void> {
     for (auto uid : uids) {
-      c_->prepare("UPDATE messages SET server_action = 'done' WHERE mailbox = ? AND uidvalidity = ? AND uid = ?")
+      // "mailbox != ''" selects the partial index messages_location (see case_for_message_ids).
+      c_->prepare(
+            "UPDATE messages SET server_action = 'done' "
+            "WHERE mailbox = ? AND uidvalidity = ? AND uid = ? AND mailbox != ''")
           .bind(1, mailbox)
           .bind(2, static_cast<std::int64_t>(uidvalidity))
           .bind(3, static_cast<std::int64_t>(uid))
           .run();
     }
     return {};
-  });
+  }, Commit::kRelaxed);
 }
 
 Result<std::vector<OutboxRow>> Store::due_outbox(const std::string& now, int limit) {
   return guarded("database", [&] {
     std::vector<OutboxRow> rows;
+    // Ordered by the partial index outbox_due: "ORDER BY id" made SQLite walk every letter
+    // ever sent, raw bytes included, for each batch.
     auto s = c_->prepare("SELECT " OUTBOX_COLUMNS
-                         " FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?");
+                         " FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? "
+                         "ORDER BY next_attempt_at, id LIMIT ?");
     s.bind(1, now).bind(2, limit);
     while (s.step()) rows.push_back(read_outbox(s));
     return rows;
@@ -725,7 +817,7 @@ Result<void> Store::mark_sent(std::int64_t id, const std::string& now) {
         .bind(2, id)
         .run();
     return {};
-  });
+  }, Commit::kRelaxed);
 }
 
 Result<void> Store::mark_attempt_failed(std::int64_t id, const std::string& error, const std::string& next_attempt_at,
@@ -739,7 +831,7 @@ Result<void> Store::mark_attempt_failed(std::int64_t id, const std::string& erro
         .bind(4, id)
         .run();
     return {};
-  });
+  }, Commit::kRelaxed);
 }
 
 Result<std::optional<std::string>> Store::next_outbox_attempt() {
@@ -866,14 +958,7 @@ Result<std::vector<AttachmentRow>> Store::message_attachments(std::int64_t messa
 Result<std::int64_t> Store::quarantine(const NewMessage& m, const std::string& reason) {
   std::int64_t row = 0;
   auto r = transaction([&](Tx& tx) -> Result<void> {
-    if (!m.location.mailbox.empty()) {
-      auto state = tx.mailbox_state(m.location.mailbox).value_or(MailboxState{m.location.uidvalidity, 0});
-      state.uidvalidity = m.location.uidvalidity;
-      state.last_uid = std::max(state.last_uid, m.location.uid);
-      tx.set_mailbox_state(m.location.mailbox, state);
-      if (tx.has_location(m.location)) return {};  // stored after all (a retry raced it)
-    }
-    row = tx.insert_message(m, "quarantined", reason);
+    row = tx.quarantine(m, reason);
     return {};
   });
   if (!r) return r.error();
@@ -915,7 +1000,8 @@ Result<std::vector<QuarantinedRow>> Store::list_quarantine(bool include_replayed
 Result<std::optional<QuarantinedRow>> Store::quarantined(std::int64_t id) {
   return guarded("database", [&]() -> std::optional<QuarantinedRow> {
     auto s = c_->prepare("SELECT " QUARANTINE_COLUMNS
-                         ", raw FROM messages WHERE id = ? AND disposition IN ('quarantined', 'replayed')");
+                         ", (SELECT b.raw FROM message_bodies b WHERE b.message_row = messages.id) "
+                         "FROM messages WHERE id = ? AND disposition IN ('quarantined', 'replayed')");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     auto q = read_quarantined(s);

@@ -156,6 +156,11 @@ class Tx {
  public:
   explicit Tx(Connection& c) : c_(c) {}
 
+  /// Runs `body` under a savepoint: an error or exception from it undoes what it did and
+  /// nothing else, so one message of a batch can fail without the others. A StoreError
+  /// still fails the whole transaction.
+  Result<void> savepoint(const std::function<Result<void>(Tx&)>& body);
+
   std::optional<MailboxState> mailbox_state(const std::string& mailbox);
   void set_mailbox_state(const std::string& mailbox, MailboxState state);
 
@@ -212,6 +217,9 @@ class Tx {
   void savepoint();
   void rollback_to_savepoint();
   void release_savepoint();
+  /// Stores `m` as quarantined with `reason` and advances its mailbox past it; returns the
+  /// row, or 0 when that mailbox location was stored already.
+  std::int64_t quarantine(const NewMessage& m, const std::string& reason);
   std::int64_t insert_outbox(std::optional<std::int64_t> case_id, const std::string& kind,
                              const std::string& message_id, const std::string& mail_from, const std::string& rcpt,
                              const std::string& raw, const std::string& now);
@@ -234,9 +242,18 @@ class Store {
   /// Opens or creates the database at `path` (":memory:" for tests) and migrates it.
   static Result<std::unique_ptr<Store>> open(const std::string& path);
 
+  /// How a commit reaches the disk. kDurable (synchronous = FULL): the commit survives a
+  /// power cut once transaction() returns. kRelaxed (NORMAL): it survives a crash of the
+  /// process, and a power cut only once a later durable commit or checkpoint has synced the
+  /// WAL. Relaxed is only for recording what already happened outside (a letter the SMTP
+  /// server accepted, a message flagged on the IMAP server), where losing the record means
+  /// doing it once more, never losing anything; docs/OPERATIONS.md, "Durability".
+  enum class Commit { kDurable, kRelaxed };
+
   /// Runs `body` in one IMMEDIATE transaction; commits when it returns ok, rolls back on
-  /// an error or exception. Database failures come back as an Error naming the cause.
-  Result<void> transaction(const std::function<Result<void>(Tx&)>& body);
+  /// an error or exception. Database failures come back as an Error naming the cause
+  /// (starting "database:"); other exceptions propagate after the rollback.
+  Result<void> transaction(const std::function<Result<void>(Tx&)>& body, Commit commit = Commit::kDurable);
 
   // Mail server bookkeeping: messages committed but not yet flagged or moved.
   Result<std::vector<std::uint32_t>> pending_server_actions(const std::string& mailbox, std::uint32_t uidvalidity);
@@ -282,7 +299,7 @@ class Store {
   Result<std::optional<std::string>> next_deadline();
   Result<std::vector<AttachmentRow>> message_attachments(std::int64_t message_row);
 
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
   /// The SQL that brings the schema from `version - 1` to `version` (1 … kSchemaVersion).
   static const char* migration(int version);
 

@@ -37,7 +37,7 @@ class OverTheLimit(unittest.TestCase):
         self.assertIn(b"event=needs-person", r.stderr)
         with sqlite3.connect(self.dir / "complaintd.db") as db:
             flags, case_id = db.execute("SELECT flags, id FROM cases").fetchone()
-            stored = db.execute("SELECT raw FROM messages").fetchone()[0]
+            stored = db.execute("SELECT raw FROM message_bodies").fetchone()[0]
             events = [d for (k, d) in db.execute("SELECT kind, detail FROM events WHERE case_id = ?", (case_id,))
                       if k == "needs-person"]
         self.assertIn("needs-person", flags)

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <stdexcept>
 
 #include "daemon/store/attachment_files.hpp"
 #include "daemon/store/store.hpp"
@@ -237,6 +238,79 @@ TEST_P(StoreContract, ExceptionsInsideATransactionRollBack) {
     EXPECT_FALSE(tx.mailbox_state("complaints"));
     return {};
   }));
+}
+
+TEST_P(StoreContract, ASavepointUndoesItsOwnPartOnly) {
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    tx.insert_message(message(1, "a@example.test"), "new-case", "r");
+    auto failed = tx.savepoint([&](Tx& inner) -> Result<void> {
+      inner.insert_message(message(2, "b@example.test"), "new-case", "r");
+      return Error{"this message cannot be processed"};
+    });
+    EXPECT_FALSE(failed);
+    EXPECT_THROW((void)tx.savepoint([&](Tx& inner) -> Result<void> {
+      inner.insert_message(message(3, "c@example.test"), "new-case", "r");
+      throw std::runtime_error("a bug");
+    }), std::runtime_error);
+    EXPECT_GT(tx.quarantine(message(2, "b@example.test"), "cannot be processed"), 0);
+    EXPECT_TRUE(tx.savepoint([&](Tx& inner) -> Result<void> {
+      inner.insert_message(message(4, "d@example.test"), "new-case", "r");
+      return {};
+    }));
+    return {};
+  }));
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    EXPECT_TRUE(tx.has_location({"complaints", 7, 1}));
+    EXPECT_TRUE(tx.has_location({"complaints", 7, 2}));  // quarantined
+    EXPECT_FALSE(tx.has_location({"complaints", 7, 3}));
+    EXPECT_TRUE(tx.has_location({"complaints", 7, 4}));
+    EXPECT_EQ(tx.mailbox_state("complaints")->last_uid, 2u);  // quarantine moves past it
+    return {};
+  }));
+  auto q = store_->list_quarantine(false);
+  ASSERT_TRUE(q);
+  ASSERT_EQ(q->size(), 1u);
+  EXPECT_EQ((*store_->quarantined((*q)[0].id))->raw, message(2).raw);
+}
+
+TEST_P(StoreContract, AnExceptionOtherThanAStoreErrorStillRollsBack) {
+  EXPECT_THROW((void)store_->transaction([&](Tx& tx) -> Result<void> {
+    tx.set_mailbox_state("complaints", {1, 1});
+    throw std::runtime_error("a bug");
+  }), std::runtime_error);
+  // The connection is usable, and nothing of that transaction is left.
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    EXPECT_FALSE(tx.mailbox_state("complaints"));
+    return {};
+  }));
+}
+
+TEST(Store, TheWalIsCheckpointedWhileStatementsStayCached) {
+  // A statement left part-way through its rows (has_location finds its row and stops)
+  // must not keep a read transaction open: then no checkpoint runs and the WAL grows
+  // with every commit.
+  const auto dir = fs::temp_directory_path() / ("complaintd-store-wal-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto path = (dir / "c.db").string();
+  auto s = Store::open(path);
+  ASSERT_TRUE(s) << s.error().message;
+  const std::string raw(6000, 'x');  // two pages a message
+  for (std::uint32_t uid = 1; uid <= 1500; ++uid) {
+    ASSERT_TRUE((*s)->transaction([&](Tx& tx) -> Result<void> {
+      if (uid > 1) {
+        EXPECT_TRUE(tx.has_location({"complaints", 7, uid - 1}));
+      }
+      tx.insert_message(NewMessage{{"complaints", 7, uid}, "", "a@example.test", "s", "2026-11-23T10:00:00Z", raw},
+                        "new-case", "r");
+      return {};
+    }, Store::Commit::kRelaxed));
+  }
+  // 1,500 messages are ~12 MB; checkpoints every 1,000 pages keep the WAL near 4 MB.
+  EXPECT_GT(fs::file_size(path), 4u << 20);
+  EXPECT_LT(fs::file_size(path + "-wal"), 8u << 20);
+  s->reset();
+  fs::remove_all(dir);
 }
 
 TEST_P(StoreContract, AttachmentsBelongToTheirMessage) {
