@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import textwrap
 import unittest
 from pathlib import Path
 
@@ -49,26 +48,9 @@ class Replies(harness.MailTestCase):
     def setUp(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="complaintd-replies-"))
         self.addCleanup(lambda: harness.keep_test_dir() or shutil.rmtree(self.dir, ignore_errors=True))
-        shutil.copytree(harness.REPO_ROOT / "examples" / "solihull-council" / "letters", self.dir / "letters")
         self.db = self.dir / "complaintd.db"
-        self.config = self.dir / "complaintd.toml"
-        self.config.write_text(textwrap.dedent(f"""\
-            [service]
-            name = "Test Council Complaints"
-            database = "complaintd.db"
-            timezone = "Europe/London"
-
-            [[mailbox]]
-            name = "complaints"
-            url = "imap://127.0.0.1:{self.servers.imap_port}"
-            username = "{COMPLAINTS}"
-            password = "{USERS[COMPLAINTS]}"
-            address = "{COMPLAINTS}"
-
-            [smtp]
-            url = "smtp://127.0.0.1:{self.servers.smtp_port}"
-            from = "{COMPLAINTS}"
-
+        self.config = harness.write_config(self.dir / "complaintd.toml", self.servers, name="Test Council Complaints",
+                                           password=USERS[COMPLAINTS], poll_interval=None, extra=f"""
             [roles]
             coordinator = "Complaints Team <{TEAM}>"
             investigator = "Ivy Investigator <{IVY}>"
@@ -92,7 +74,7 @@ class Replies(harness.MailTestCase):
             respond_within = "10 working days"
             final_text = "You may now ask the Local Government and Social Care Ombudsman to look at it."
             letters = {{ acknowledgement = "stage2-acknowledgement", referral = "stage2-referral" }}
-            """))
+            """)
         for user in USERS:
             self.servers.clear_folder(user)
 
