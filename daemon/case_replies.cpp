@@ -25,11 +25,16 @@ std::vector<std::string> own_bases(const Runtime& rt) {
   return out;
 }
 
-/// Everyone who works on cases: the roles, the routed managers, the reviewers.
-bool is_staff(const Runtime& rt, const std::string& address) {
+bool holds_role(const Runtime& rt, const std::string& address) {
   for (const auto& role : rt.config.roles)
     for (const auto& p : role.people)
       if (lower(p.address) == address) return true;
+  return false;
+}
+
+/// Everyone who works on cases: the roles and the routed managers.
+bool is_staff(const Runtime& rt, const std::string& address) {
+  if (holds_role(rt, address)) return true;
   for (const auto& r : rt.triager->rules().routes)
     if (r.manager.person && lower(r.manager.person->address) == address) return true;
   return false;
@@ -44,12 +49,6 @@ config::Person staff_person(const Runtime& rt, const store::CaseRow& c, const st
   return {"", address};
 }
 
-bool holds_role(const Runtime& rt, const std::string& address) {
-  for (const auto& role : rt.config.roles)
-    for (const auto& p : role.people)
-      if (lower(p.address) == address) return true;
-  return false;
-}
 
 /// Safe to show in a log line or a timeline entry: one line, bounded.
 std::string shown(const std::string& s, std::size_t max = 200) { return outbound::sanitize_header_text(s, max); }
@@ -124,18 +123,16 @@ class StaffReply {
     if (!cmds.errors.empty()) return refused(c, cmds.errors);
     if (cmds.empty() && cmds.text.empty()) return refused(c, {"the reply has no text above the quoted letter"});
 
-    tx_.savepoint();
     std::vector<std::string> problems;
     std::vector<std::string> changes;
-    if (auto r = apply(c, cmds, problems, changes); !r) {
-      tx_.rollback_to_savepoint();
-      return r.error();
-    }
-    if (!problems.empty()) {
-      tx_.rollback_to_savepoint();
-      return refused(c, problems);
-    }
-    tx_.release_savepoint();
+    // All the commands or none: a problem undoes what the earlier commands did.
+    auto applied = tx_.savepoint([&](store::Tx&) -> Result<void> {
+      if (auto r = apply(c, cmds, problems, changes); !r) return r.error();
+      if (!problems.empty()) return Error{"refused"};
+      return {};
+    });
+    if (!problems.empty()) return refused(c, problems);
+    if (!applied) return applied.error();
     const auto after = tx_.case_by_id(c.id);
     out.disposition = "staff-commands";
     out.reason = cmds.empty() ? "kept as a note" : std::to_string(cmds.commands.size()) + " command(s) applied";
@@ -349,11 +346,9 @@ std::vector<triage::ReplyToken> reply_tokens(const Runtime& rt, const parser::In
   return triage::tokens_in(msg, rt.config.replies.delimiter, own_bases(rt));
 }
 
-Result<CaseMessageOutcome> handle_case_message(store::Tx& tx, const Runtime& rt, std::int64_t message_row,
-                                               const parser::InboundMessage& msg, const triage::Assessment& a,
+Result<CaseMessageOutcome> handle_case_message(store::Tx& tx, const Runtime& rt, const parser::InboundMessage& msg, const triage::Assessment& a,
                                                std::optional<std::int64_t> case_id,
                                                const std::vector<triage::ReplyToken>& tokens, triage::Instant now) {
-  (void)message_row;
   const std::string now_iso = triage::iso_instant(now);
   const std::string sender = msg.from ? lower(msg.from->address) : std::string();
   const auto triaged = case_id ? tx.case_by_id(*case_id) : std::nullopt;

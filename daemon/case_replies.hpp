@@ -37,10 +37,9 @@ struct CaseMessageOutcome {
   std::string reason;
 };
 
-/// Acts on `msg` (stored as `message_row`) about the case `case_id` (from triage), or
-/// about the case its reply token names. Fails only when a letter cannot be rendered.
-Result<CaseMessageOutcome> handle_case_message(store::Tx& tx, const Runtime& rt, std::int64_t message_row,
-                                               const parser::InboundMessage& msg, const triage::Assessment& a,
+/// Acts on `msg` about the case `case_id` (from triage), or about the case its reply
+/// token names. Fails only when a letter cannot be rendered.
+Result<CaseMessageOutcome> handle_case_message(store::Tx& tx, const Runtime& rt, const parser::InboundMessage& msg, const triage::Assessment& a,
                                                std::optional<std::int64_t> case_id,
                                                const std::vector<triage::ReplyToken>& tokens, triage::Instant now);
 

@@ -158,7 +158,7 @@ Result<IngestOutcome> record(store::Tx& tx, const Runtime& rt, const store::Mess
       if (t.case_reference) {
         if (auto c = tx.find_case(*t.case_reference)) triaged = c->id;
       }
-      auto handled = handle_case_message(tx, rt, row, msg, a, triaged, tokens, now);
+      auto handled = handle_case_message(tx, rt, msg, a, triaged, tokens, now);
       if (!handled) return handled.error();
       std::optional<std::int64_t> case_id;
       if (auto c = handled->reference.empty() ? std::nullopt : tx.find_case(handled->reference)) case_id = c->id;

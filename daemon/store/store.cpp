@@ -485,12 +485,6 @@ std::optional<std::string> Tx::outbox_kind(const std::string& message_id) {
   return s.text(0);
 }
 
-void Tx::savepoint() { c_.prepare("SAVEPOINT staff_reply").run(); }
-void Tx::rollback_to_savepoint() {
-  c_.prepare("ROLLBACK TO staff_reply").run();
-  c_.prepare("RELEASE staff_reply").run();
-}
-void Tx::release_savepoint() { c_.prepare("RELEASE staff_reply").run(); }
 
 void Tx::insert_triage(std::int64_t message_row, std::optional<std::int64_t> case_id, const TriageRow& row) {
   auto s = c_.prepare(

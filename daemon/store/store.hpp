@@ -212,11 +212,6 @@ class Tx {
   std::vector<AttachmentRow> case_attachments(std::int64_t case_id);
   /// The kind of letter ("referral", "staff_confirmation", …) we sent with this Message-ID.
   std::optional<std::string> outbox_kind(const std::string& message_id);
-  /// A nested point inside the transaction: staff commands apply all together or not at all,
-  /// while the message that carried them stays stored either way.
-  void savepoint();
-  void rollback_to_savepoint();
-  void release_savepoint();
   /// Stores `m` as quarantined with `reason` and advances its mailbox past it; returns the
   /// row, or 0 when that mailbox location was stored already.
   std::int64_t quarantine(const NewMessage& m, const std::string& reason);

@@ -189,16 +189,18 @@ TEST_P(StoreContract, StaffRepliesKeepTheirStateInSchemaFive) {
     EXPECT_FALSE(tx.outbox_kind("other@example.test"));
 
     // A savepoint undoes what follows it and nothing before.
-    tx.savepoint();
-    tx.insert_learning(id, "", "undone", "2026-11-24T10:00:00Z", "ivy@example.test");
-    u.advocate_address = "dave@example.net";
-    tx.update_case(id, u);
-    tx.rollback_to_savepoint();
+    EXPECT_FALSE(tx.savepoint([&](Tx& inner) -> Result<void> {
+      inner.insert_learning(id, "", "undone", "2026-11-24T10:00:00Z", "ivy@example.test");
+      u.advocate_address = "dave@example.net";
+      inner.update_case(id, u);
+      return Error{"refused"};
+    }));
     EXPECT_EQ(tx.count_learning(id), 1);
     EXPECT_EQ(tx.case_by_id(id)->advocate_address, "carol@example.net");
-    tx.savepoint();
-    tx.insert_learning(id, "", "kept", "2026-11-24T10:00:00Z", "ivy@example.test");
-    tx.release_savepoint();
+    EXPECT_TRUE(tx.savepoint([&](Tx& inner) -> Result<void> {
+      inner.insert_learning(id, "", "kept", "2026-11-24T10:00:00Z", "ivy@example.test");
+      return {};
+    }));
     EXPECT_EQ(tx.count_learning(id), 2);
     return {};
   }));
