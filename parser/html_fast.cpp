@@ -241,6 +241,8 @@ class Reader {
     while (i < n && !is_html_space(in_[i]) && in_[i] != '/' && in_[i] != '>') t.name.push_back(ascii_lower(in_[i++]));
     t.tag = gumbo_tagn_enum(t.name.data(), static_cast<unsigned>(t.name.size()));
     const bool want_href = !end && t.tag == GUMBO_TAG_A;
+    std::vector<std::string_view> names;  // of a link's attributes, to find duplicates
+    bool after_duplicate = false;
     for (;;) {
       while (i < n && (is_html_space(in_[i]) || in_[i] == '/')) ++i;
       if (i >= n) return fail();  // EOF in a tag: the tag is dropped, as is everything here
@@ -267,7 +269,14 @@ class Reader {
           value = in_.substr(start, i - start);
         }
       }
-      // The first of duplicate attributes wins (§13.2.5.33), with or without a value.
+      // The spec keeps the first of duplicate attributes (§13.2.5.33), but gumbo 0.10 then
+      // also loses the attribute after the duplicate, so such a link is left to gumbo: the
+      // two readers must agree byte for byte.
+      if (want_href) {
+        if (after_duplicate) return fail();
+        for (const std::string_view seen : names) after_duplicate = after_duplicate || iequals(seen, name);
+        names.push_back(name);
+      }
       if (want_href && !t.href && iequals(name, "href")) {
         std::string decoded;
         if (!decode(value, true, decoded)) return false;

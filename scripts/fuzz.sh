@@ -28,14 +28,32 @@ export UBSAN_OPTIONS=${FUZZ_UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 common=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -print_final_stats=1
         -artifact_prefix="$build/artifacts/")
 
+# Runs one target; on a crash, prints the input that caused it (base64, so a CI log is
+# enough to reproduce it) before failing.
+fuzz() {
+  local target=$1
+  shift
+  local before
+  before=$(find "$build/artifacts" -type f | sort)
+  local status=0
+  "$build/fuzz/$target" "${common[@]}" "$@" >"$work/$target.log" 2>&1 || status=$?
+  tail -n 25 "$work/$target.log"
+  if [[ $status -ne 0 ]]; then
+    comm -13 <(echo "$before") <(find "$build/artifacts" -type f | sort) | while read -r artifact; do
+      echo "fuzz: $target failed on $artifact; its bytes, base64:"
+      base64 "$artifact"
+    done
+    exit "$status"
+  fi
+}
+
 echo "fuzz: parse_fuzz for ${seconds}s"
 # The first directory collects new inputs; the others are read-only seeds.
-"$build/fuzz/parse_fuzz" "${common[@]}" -max_len=262144 "$work/parse" tests/fixtures/parser \
-  tests/fixtures/parser/fuzz 2>&1 | tail -n 25
+fuzz parse_fuzz -max_len=262144 "$work/parse" tests/fixtures/parser tests/fixtures/parser/fuzz
 
 echo "fuzz: html_fuzz for ${seconds}s (the fast HTML reader against gumbo)"
-"$build/fuzz/html_fuzz" "${common[@]}" -max_len=8192 -dict=fuzz/html.dict "$work/html" tests/fixtures/html 2>&1 | tail -n 25
+fuzz html_fuzz -max_len=8192 -dict=fuzz/html.dict "$work/html" tests/fixtures/html
 
 echo "fuzz: config_fuzz for ${seconds}s"
-"$build/fuzz/config_fuzz" "${common[@]}" -max_len=16384 "$work/config" "$work/config-seeds" 2>&1 | tail -n 25
+fuzz config_fuzz -max_len=16384 "$work/config" "$work/config-seeds"
 echo "fuzz: no crashes"

@@ -122,11 +122,15 @@ const char* const kDeclined[] = {
     "caf\xE9 latin-1",
     "nul\x01control",
     "\x0c" "form feed before the body",  // found by html_fuzz
+    // gumbo loses the attribute after a duplicate; found by html_fuzz
+    "<a en en href=\"https://x.test/\">first</a>",
+    "<a href=\"https:/`/x/\" en en href=\"https://y.test/\">first</a>",
 };
 
 TEST(HtmlFast, DeclinesOrAgreesOnWhatATreeIsNeededFor) {
   for (const char* html : kDeclined) agreed(html);
   EXPECT_FALSE(html::fast_text("<p><b>bold</p>continues bold").has_value());
+  EXPECT_FALSE(html::fast_text("<a id=1 id=2 href=\"https://x.test/\">x</a>").has_value());
   EXPECT_FALSE(html::fast_text("<table>text<tr><td>x</td></tr></table>").has_value());
   EXPECT_FALSE(html::fast_text("&unknownentity;").has_value());
 }
