@@ -176,9 +176,17 @@ triage::CaseFacts facts_of(const store::CaseRow& row) {
 Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, const triage::Plan& plan,
                         triage::Instant now) {
   if (plan.refused) return {};
+  const auto current = tx.case_by_id(case_id);
+  if (!current) return Error{"case #" + std::to_string(case_id) + " vanished"};
+  return apply_plan(tx, rt, *current, plan, now);
+}
+
+Result<void> apply_plan(store::Tx& tx, const Runtime& rt, const store::CaseRow& current, const triage::Plan& plan,
+                        triage::Instant now) {
+  if (plan.refused) return {};
   const std::string now_iso = triage::iso_instant(now);
-  const auto before = tx.case_by_id(case_id);
-  if (!before) return Error{"case #" + std::to_string(case_id) + " vanished"};
+  const std::int64_t case_id = current.id;
+  const store::CaseRow* before = &current;
 
   store::CaseUpdate u;
   if (plan.state) u.state = triage::to_string(*plan.state);
@@ -216,7 +224,9 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, 
 
   if (plan.letters.empty()) return {};
   // Letters show the case as the plan left it (a reminder changes nothing: no re-read).
-  const auto after = u.empty() ? before : tx.case_by_id(case_id);
+  std::optional<store::CaseRow> reread;
+  if (!u.empty() && !(reread = tx.case_by_id(case_id))) return Error{"case #" + std::to_string(case_id) + " vanished"};
+  const store::CaseRow* after = reread ? &*reread : &current;
   auto common = case_fields(rt, *after);
   for (const auto& l : plan.letters) {
     const auto tpl = rt.templates.find(l.template_name);
@@ -244,7 +254,7 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, 
       letter.reply_to_address = rt.config.mailboxes.front().address;
     }
     if (!l.to.customer && l.event == "referral") attach_customer_files(tx, rt, case_id, letter, fields);
-    auto body = outbound::render_template(l.template_name, tpl->second, fields);
+    auto body = tpl->second.render(fields);
     if (!body) return body.error();
     letter.subject = subject_for(l, *after);
     letter.message_id = new_message_id(after->reference, l.event, rt.config.smtp.from_address);

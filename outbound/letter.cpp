@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <kainjow/mustache.hpp>
+#include <mutex>
 
 namespace complaintd::outbound {
 namespace {
@@ -243,41 +244,55 @@ std::string rfc5322_date(long long unix_seconds) {
 
 std::string quoted_printable(std::string_view text) {
   std::string out;
-  std::string line;
-  auto flush_line = [&](bool hard_break) {
-    // Trailing whitespace must be encoded or it may be stripped in transit (§6.7 rule 3).
-    if (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
-      const auto c = static_cast<unsigned char>(line.back());
-      line.pop_back();
-      line += '=';
-      line += kHex[c >> 4];
-      line += kHex[c & 15];
+  out.reserve(text.size() + text.size() / 16 + 8);
+  std::size_t column = 0;  // characters on the current encoded line
+  // Lines stay within 76 characters, the soft break's '=' included (§6.7 rule 5).
+  auto soft_break_for = [&](std::size_t width) {
+    if (column + width > 75) {
+      out += "=\r\n";
+      column = 0;
     }
-    out += line;
-    out += hard_break ? "\r\n" : "=\r\n";
-    line.clear();
+  };
+  auto encoded = [&](unsigned char c) {
+    soft_break_for(3);
+    const char e[3] = {'=', kHex[c >> 4], kHex[c & 15]};
+    out.append(e, 3);
+    column += 3;
+  };
+  auto hard_break = [&] {
+    // Trailing whitespace must be encoded or it may be stripped in transit (§6.7 rule 3).
+    if (column > 0 && (out.back() == ' ' || out.back() == '\t')) {
+      const auto c = static_cast<unsigned char>(out.back());
+      out.pop_back();
+      --column;
+      encoded(c);
+    }
+    out += "\r\n";
+    column = 0;
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
     if (c == '\n') {
-      flush_line(true);
+      hard_break();
       continue;
     }
-    std::string token;
+    if (!((c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t')) {
+      encoded(c);
+      continue;
+    }
+    soft_break_for(1);
     // A line that is exactly "." or starts with "From " is safe in QP; encode the first
     // character so that no relay can mangle it (SMTP dot-stuffing bugs, mbox quoting).
-    const bool at_line_start = line.empty();
-    const bool risky_start = at_line_start && (c == '.' || text.substr(i, 5) == "From ");
-    if ((c >= 33 && c <= 126 && c != '=' && !risky_start) || c == ' ' || c == '\t') {
-      token.push_back(static_cast<char>(c));
-    } else {
-      token = {'=', kHex[c >> 4], kHex[c & 15]};
+    // Checked after any soft break, which starts a line too.
+    if (column == 0 && (c == '.' || text.substr(i, 5) == "From ")) {
+      encoded(c);
+      continue;
     }
-    if (line.size() + token.size() > 75) flush_line(false);
-    line += token;
+    out.push_back(static_cast<char>(c));
+    ++column;
   }
-  if (!line.empty()) flush_line(true);
+  if (column > 0) hard_break();
   return out;
 }
 
@@ -347,14 +362,26 @@ std::string to_mime(const Letter& l) {
   return m;
 }
 
-Result<std::string> render_template(std::string_view template_name, std::string_view template_text,
-                                    const std::map<std::string, std::string>& fields) {
-  kainjow::mustache::mustache tmpl{std::string(template_text)};
-  if (!tmpl.is_valid()) {
-    return Error{"letter template " + std::string(template_name) + ": " + tmpl.error_message()};
+struct LetterTemplate::Parsed {
+  std::string name;
+  kainjow::mustache::mustache tmpl;
+  std::mutex rendering;
+  Parsed(std::string n, std::string_view text) : name(std::move(n)), tmpl(std::string(text)) {}
+};
+
+Result<LetterTemplate> LetterTemplate::compile(std::string name, std::string_view text) {
+  auto parsed = std::make_shared<Parsed>(std::move(name), text);
+  if (!parsed->tmpl.is_valid()) {
+    return Error{"letter template " + parsed->name + ": " + parsed->tmpl.error_message()};
   }
   // Letters are plain text: HTML escaping would print "&amp;" to the customer.
-  tmpl.set_custom_escape([](const std::string& s) { return s; });
+  parsed->tmpl.set_custom_escape([](const std::string& s) { return s; });
+  return LetterTemplate(std::move(parsed));
+}
+
+const std::string& LetterTemplate::name() const { return parsed_->name; }
+
+Result<std::string> LetterTemplate::render(const std::map<std::string, std::string>& fields) const {
   kainjow::mustache::data data;
   // An empty field is false, as in mustache.js: {{#final_stage}} … {{/final_stage}} must
   // be skipped, and {{^final_stage}} rendered, when final_stage is "" (kainjow treats every
@@ -363,9 +390,13 @@ Result<std::string> render_template(std::string_view template_name, std::string_
     if (v.empty()) data.set(k, kainjow::mustache::data{false});
     else data.set(k, v);
   }
-  const std::string rendered = tmpl.render(data);
-  if (!tmpl.is_valid()) {
-    return Error{"letter template " + std::string(template_name) + ": " + tmpl.error_message()};
+  std::string rendered;
+  {
+    const std::lock_guard lock(parsed_->rendering);
+    rendered = parsed_->tmpl.render(data);
+    if (!parsed_->tmpl.is_valid()) {
+      return Error{"letter template " + parsed_->name + ": " + parsed_->tmpl.error_message()};
+    }
   }
   // kainjow keeps the line of a section tag that stands alone, so a skipped section leaves
   // blank lines behind; a letter never needs more than one blank line in a row.
@@ -378,6 +409,13 @@ Result<std::string> render_template(std::string_view template_name, std::string_
     if (newlines <= 2) out.push_back(c);
   }
   return out;
+}
+
+Result<std::string> render_template(std::string_view template_name, std::string_view template_text,
+                                    const std::map<std::string, std::string>& fields) {
+  auto tmpl = LetterTemplate::compile(std::string(template_name), template_text);
+  if (!tmpl) return tmpl.error();
+  return tmpl->render(fields);
 }
 
 }  // namespace complaintd::outbound
