@@ -117,6 +117,39 @@ bool is_ascii_printable(std::string_view s) {
 
 constexpr char kHex[] = "0123456789ABCDEF";
 
+// Text that a mail client would decode as an RFC 2047 encoded word ("=?charset?q?…?=")
+// must itself be encoded, or a customer who writes "=?utf-8?q?a=0D=0ABcc:…?=" literally
+// (double-encoded in their own message) has every recipient's client decode it for them:
+// RFC 2047 §5 allows encoded words only where we put them.
+bool looks_encoded(std::string_view s) { return s.find("=?") != std::string_view::npos; }
+
+// The longest line of a folded header value whose first line starts at column `first`.
+std::size_t longest_line(std::string_view folded, std::size_t first) {
+  std::size_t longest = 0;
+  std::size_t column = first;
+  for (std::size_t i = 0; i < folded.size(); ++i) {
+    if (folded[i] == '\r' && i + 1 < folded.size() && folded[i + 1] == '\n') {
+      longest = std::max(longest, column);
+      column = 0;
+      ++i;
+      continue;
+    }
+    ++column;
+  }
+  return std::max(longest, column);
+}
+
+// RFC 5322 §3.6.4 msg-id without its brackets: printable ASCII, no brackets or spaces, one
+// line's worth. The customer's Message-ID goes back into In-Reply-To and References; one
+// holding anything else is left out (the thread is lost, never the header block).
+bool is_safe_msg_id(std::string_view id) {
+  if (id.empty() || id.size() > 250) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7F && c != '<' && c != '>';
+  });
+}
+
 }  // namespace
 
 std::string sanitize_header_text(std::string_view text, std::size_t max_chars) {
@@ -155,7 +188,7 @@ std::string sanitize_header_text(std::string_view text, std::size_t max_chars) {
 }
 
 std::string encode_unstructured(std::string_view utf8, std::size_t header_name_length) {
-  if (is_ascii_printable(utf8)) {
+  if (is_ascii_printable(utf8) && !looks_encoded(utf8)) {
     // Fold at spaces so no line exceeds 78 characters (RFC 5322 §2.1.1).
     std::string out;
     std::size_t line = header_name_length + 2;
@@ -172,7 +205,9 @@ std::string encode_unstructured(std::string_view utf8, std::size_t header_name_l
       line += word.size();
       start = end;
     }
-    return out;
+    // A word too long to fold (a subject of one 250-character "word") goes as encoded
+    // words below, which fold anywhere: no line of ours is longer than 78.
+    if (longest_line(out, header_name_length + 2) <= 78) return out;
   }
   // RFC 2047 §2: each encoded word at most 75 characters; split only between whole UTF-8
   // sequences (§5 rule 3: a multi-octet character may not be split across words).
@@ -216,16 +251,27 @@ std::string encode_unstructured(std::string_view utf8, std::size_t header_name_l
 
 std::string format_mailbox(std::string_view name, std::string_view address) {
   const std::string clean = sanitize_header_text(name, 100);
-  if (clean.empty()) return "<" + std::string(address) + ">";
-  if (!is_ascii_printable(clean)) return encode_unstructured(clean, 4) + " <" + std::string(address) + ">";
-  // RFC 5322 §3.2.4 quoted-string: escape backslash and double quote.
-  std::string quoted = "\"";
-  for (char c : clean) {
-    if (c == '"' || c == '\\') quoted.push_back('\\');
-    quoted.push_back(c);
+  const std::string addr = "<" + std::string(address) + ">";
+  if (clean.empty()) return addr;
+  // Room as in the longest field we write addresses into, "Reply-To: ".
+  constexpr std::size_t kField = 8 + 2;
+  std::string phrase;
+  if (is_ascii_printable(clean) && !looks_encoded(clean)) {
+    // RFC 5322 §3.2.4 quoted-string: escape backslash and double quote.
+    phrase = "\"";
+    for (char c : clean) {
+      if (c == '"' || c == '\\') phrase.push_back('\\');
+      phrase.push_back(c);
+    }
+    phrase += "\"";
+    // A quoted string cannot be folded safely; one too long for a line goes encoded.
+    if (kField + phrase.size() > 78) phrase.clear();
   }
-  quoted += "\"";
-  return quoted + " <" + std::string(address) + ">";
+  if (phrase.empty()) phrase = encode_unstructured(clean, kField - 2);
+  // The address goes on the phrase's last line when it fits, else on a line of its own.
+  const auto nl = phrase.rfind('\n');
+  const std::size_t last_line = nl == std::string::npos ? kField + phrase.size() : phrase.size() - nl - 1;
+  return phrase + (last_line + 1 + addr.size() > 78 ? "\r\n " : " ") + addr;
 }
 
 std::string rfc5322_date(long long unix_seconds) {
@@ -319,15 +365,14 @@ std::string to_mime(const Letter& l) {
   header("Subject", encode_unstructured(sanitize_header_text(l.subject, 250), 7));
   header("Date", rfc5322_date(l.date_unix));
   header("Message-ID", "<" + l.message_id + ">");
-  if (!l.in_reply_to.empty()) header("In-Reply-To", "<" + l.in_reply_to + ">");
-  if (!l.references.empty()) {
-    std::string refs;
-    for (const auto& r : l.references) {
-      if (!refs.empty()) refs += "\r\n ";
-      refs += "<" + r + ">";
-    }
-    header("References", refs);
+  if (is_safe_msg_id(l.in_reply_to)) header("In-Reply-To", "<" + l.in_reply_to + ">");
+  std::string refs;
+  for (const auto& r : l.references) {
+    if (!is_safe_msg_id(r)) continue;
+    if (!refs.empty()) refs += "\r\n ";
+    refs += "<" + r + ">";
   }
+  if (!refs.empty()) header("References", refs);
   if (l.auto_submitted) {
     // RFC 3834 §5: "auto-replied" answers a message; a reminder or a referral is generated.
     header("Auto-Submitted", l.is_reply ? "auto-replied" : "auto-generated");

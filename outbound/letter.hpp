@@ -19,12 +19,15 @@ namespace complaintd::outbound {
 /// Invalid UTF-8 bytes become U+FFFD.
 std::string sanitize_header_text(std::string_view text, std::size_t max_chars = 200);
 
-/// An RFC 5322 header value, RFC 2047 B-encoded when not plain ASCII, folded to lines of
-/// at most 78 characters. `header_name_length` is the length of "Subject" etc.
+/// An RFC 5322 header value, folded to lines of at most 78 characters; RFC 2047 B-encoded
+/// when not plain ASCII, when it holds "=?" (so text that reads as an encoded word is shown
+/// as written, never decoded a second time), or when a word is too long to fold.
+/// `header_name_length` is the length of "Subject" etc.
 std::string encode_unstructured(std::string_view utf8, std::size_t header_name_length);
 
-/// "Display Name <addr>" with the name quoted or RFC 2047-encoded as needed; the name is
-/// sanitised; the address must already be validated (config::is_plausible_address).
+/// "Display Name <addr>" with the name quoted or RFC 2047-encoded as needed (as for
+/// encode_unstructured), the address on a line of its own when the name fills the line; the
+/// name is sanitised; the address must already be validated (config::is_plausible_address).
 std::string format_mailbox(std::string_view name, std::string_view address);
 
 /// RFC 5322 date, e.g. "Mon, 07 Dec 2026 09:30:00 +0000", from seconds since the epoch.
@@ -48,8 +51,8 @@ struct Letter {
   std::string reply_to_address;
   std::string subject;                  ///< sanitised here, not by the caller
   std::string message_id;               ///< without angle brackets
-  std::string in_reply_to;              ///< without angle brackets, may be empty
-  std::vector<std::string> references;  ///< without angle brackets
+  std::string in_reply_to;              ///< without angle brackets; left out unless a plain msg-id
+  std::vector<std::string> references;  ///< without angle brackets; those not plain msg-ids left out
   long long date_unix = 0;
   bool auto_submitted = true;           ///< "Auto-Submitted: auto-replied" (RFC 3834 §5)
   bool is_reply = true;                 ///< false: "auto-generated" (reminders, referrals)
