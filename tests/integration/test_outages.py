@@ -20,6 +20,7 @@ set it above 30 to see the second retry come 60 s after the first.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import email
 import email.message
 import email.policy
@@ -107,6 +108,17 @@ class Daemon:
     def count(self, pattern: str, after: int = 0) -> int:
         with self._changed:
             return sum(1 for line in self.lines[after:] if re.search(pattern, line))
+
+    def times(self, pattern: str, after: int = 0) -> list[tuple[float, str]]:
+        """(time.time() of the log line's timestamp, line) for each matching line."""
+        out = []
+        with self._changed:
+            lines = self.lines[after:]
+        for line in lines:
+            if re.search(pattern, line):
+                stamp = line.split(" ", 1)[0]
+                out.append((datetime.datetime.fromisoformat(stamp).timestamp(), line))
+        return out
 
     def mark(self) -> int:
         with self._changed:
@@ -223,12 +235,24 @@ class OutageTest(harness.MailTestCase):
                         f"{used:.2f} s of CPU in {seconds:.1f} s of outage: a busy loop?\n{self.daemon.log}")
         return used
 
+    def assert_backed_off(self, failure: str, wait_field: str, after: int) -> list[int]:
+        """The waits announced after each failure double from 30 s (at most 15 minutes), and
+        the next failure came no sooner than announced. Returns the waits."""
+        failures = self.daemon.times(failure, after)
+        waits = [int(re.search(wait_field + r"=(\d+)", line).group(1))
+                 for _, line in self.daemon.times(wait_field + r"=\d+", after)]
+        self.assertEqual(waits, [min(FIRST_RETRY_SECONDS << i, 900) for i in range(len(waits))], self.daemon.log)
+        for (t0, _), (t1, _), wait in zip(failures, failures[1:], waits):
+            self.assertGreaterEqual(t1 - t0, wait - 1, f"retried after {t1 - t0:.1f} s, announced {wait} s")
+        return waits
+
     def assert_nothing_lost_nothing_twice(self) -> None:
         """One case per complaint, each stored once; every complaint \\Seen on the server;
         one acknowledgement per complaint in the outbox, and in its customer's mailbox once."""
         n = len(self.sent)
         with contextlib.closing(sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10)) as db:
-            stored = db.execute("SELECT message_id, COUNT(*), disposition FROM messages GROUP BY message_id").fetchall()
+            stored = db.execute(
+                "SELECT message_id, COUNT(*), disposition FROM messages GROUP BY message_id").fetchall()
             cases = db.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
             ack_of = dict(db.execute(
                 "SELECT m.message_id, o.message_id FROM outbox o JOIN cases c ON c.id = o.case_id "
@@ -287,12 +311,14 @@ class DovecotOutage(OutageTest):
 
         self.servers.start_server("dovecot")
         recovered = self.wait_settled(timeout=FIRST_RETRY_SECONDS + 40)
+        waits = self.assert_backed_off(r"event=poll-failed ", r"event=retry-scheduled in_seconds", mark)
         self.assertRegex(daemon.wait_for_log(r"event=poll-recovered", after=mark, timeout=5),
                          r"failed_polls=\d+ down_seconds=\d+")
         self.assertEqual(daemon.count(r"event=(store-failed|quarantined|internal-error)"), 0, daemon.log)
         self.assert_nothing_lost_nothing_twice()
         print(f"\noutage imap: {self.COUNT} complaints, {cases_at_stop} cases when Dovecot stopped, "
-              f"down {down:.1f} s, {failures} failed poll(s), {cpu_used:.2f} s CPU while down, "
+              f"down {down:.1f} s, {failures} failed poll(s) (retries after {waits} s), "
+              f"{cpu_used:.2f} s CPU while down, "
               f"every case and letter done {recovered:.1f} s after Dovecot was back", flush=True)
 
 
@@ -326,6 +352,7 @@ class PostfixOutage(OutageTest):
         self.servers.start_server("postfix")
         back = time.monotonic()
         recovered = self.wait_settled(timeout=FIRST_RETRY_SECONDS + 40)
+        waits = self.assert_backed_off(r"event=smtp-unreachable ", r"event=smtp-unreachable .*retry_in_seconds", 0)
         self.assertRegex(daemon.wait_for_log(r"event=smtp-reachable", timeout=5),
                          r"failed_attempts=\d+ down_seconds=\d+")
         since_failure = time.monotonic() - failed_at
@@ -333,7 +360,8 @@ class PostfixOutage(OutageTest):
         self.assertEqual(daemon.count(r"event=(letter-failed|outbox-failed|internal-error)"), 0, daemon.log)
         self.assert_nothing_lost_nothing_twice()
         print(f"\noutage smtp: {self.COUNT} letters queued, Postfix down {back - failed_at:.1f} s after "
-              f"the first failure, {attempts} attempt(s) while down, {cpu_used:.2f} s CPU while down, "
+              f"the first failure, {attempts} attempt(s) while down (retries after {waits} s), "
+              f"{cpu_used:.2f} s CPU while down, "
               f"all sent {recovered:.1f} s after Postfix was back ({since_failure:.1f} s after the first "
               f"failure)", flush=True)
 
@@ -402,7 +430,8 @@ class DiskFull(OutageTest):
         cpu = daemon.cpu_seconds()
         time.sleep(DOWN_SECONDS)
         cpu_used = self.assert_idle(cpu, DOWN_SECONDS)
-        self.assertEqual(self.unseen(), set(self.sent[before:]), "the messages not stored stay unseen on the server")
+        self.assertEqual(self.unseen(), set(self.sent[before:]),
+                         "the messages not stored stay unseen on the server")
         self.assertEqual(self.scalar("SELECT COUNT(*) FROM cases"), 10)
 
         (self.db_dir / "filler").unlink()
