@@ -398,6 +398,15 @@ int run_daemon(std::shared_ptr<const Runtime> rt, const RunOptions& options) {
                   store.error().message);
     return kExitTempFail;
   }
+  if ((*store)->read_only()) {
+    // SQLite silently falls back to reading a file it may not write, and that connection
+    // never writes again, even once the file is fixed: exit, so that systemd's restart
+    // (RestartSec) opens it afresh. The mail stays unseen on the server meanwhile.
+    spdlog::error("event=database-unavailable database={} error=\"the database can only be read (file owner or "
+                  "permissions, an immutable file, a read-only file system)\" action=exit-and-retry-on-restart",
+                  rt->config.service.database.string());
+    return kExitTempFail;
+  }
   App app(std::move(rt), std::move(*store), options.config_path);
   if (options.tick_at) return app.run_tick(*options.tick_at);
   return options.once ? app.run_once() : app.run_forever();

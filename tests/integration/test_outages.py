@@ -524,6 +524,24 @@ class ReadOnlyDatabase(OutageTest):
               f"by Postfix but not recorded (sent once), all 9 complaints cases {recovered:.1f} s after "
               f"the database was writable ({cpu_used:.2f} s CPU)", flush=True)
 
+    def test_daemon_started_on_a_read_only_database_exits_for_a_restart(self) -> None:
+        # SQLite would open it for reading only, and that connection would never write again
+        # once the file is fixed: the daemon exits 75 and systemd's restart opens it afresh.
+        once = subprocess.run([harness.complaintd_binary(), "run", "--once", "--config", str(self.config)],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        self.assertEqual(once.returncode, 0, once.stderr)
+        self.set_read_only(True)
+        self.append("ro-start", 2)
+        run = subprocess.run([harness.complaintd_binary(), "run", "--config", str(self.config)],
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 75, run.stderr)
+        self.assertRegex(run.stderr, r"event=database-unavailable .*can only be read.*action=exit-and-retry-on-restart")
+        self.assertEqual(self.unseen(), set(self.sent))
+        self.set_read_only(False)
+        self.start_daemon()
+        self.wait_settled()
+        self.assert_nothing_lost_nothing_twice()
+
 
 if __name__ == "__main__":
     unittest.main()
