@@ -653,6 +653,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   }
 }
 
+bool Store::read_only() const { return c_->read_only(); }
+
 const char* Store::migration(int version) {
   return kMigrations.at(static_cast<std::size_t>(version - 1));
 }

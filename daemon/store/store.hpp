@@ -240,6 +240,8 @@ class Store {
  public:
   /// Opens or creates the database at `path` (":memory:" for tests) and migrates it.
   static Result<std::unique_ptr<Store>> open(const std::string& path);
+  /// The database could only be opened for reading (see Connection::read_only).
+  [[nodiscard]] bool read_only() const;
 
   /// How a commit reaches the disk. kDurable (synchronous = FULL): the commit survives a
   /// power cut once transaction() returns. kRelaxed (NORMAL): it survives a crash of the
