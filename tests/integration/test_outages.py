@@ -166,6 +166,10 @@ class OutageTest(harness.MailTestCase):
             [[stage]]
             name = "Stage 1"
             respond_within = "20 working days"
+
+            # Five customers stand for 300: every complaint must be acknowledged.
+            [auto_replies]
+            max_per_address = 0
             """)
         self.sent: list[str] = []  # Message-IDs of the complaints, in the order appended
         self.daemon: Daemon | None = None
