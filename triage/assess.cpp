@@ -22,16 +22,21 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::size_t count_words(std::string_view s) {
+// Words (runs of anything but spaces) in `s`, counting no further than `limit`.
+std::size_t count_words(std::string_view s, std::size_t limit = std::string_view::npos) {
   std::size_t n = 0;
   bool in = false;
   for (char c : s) {
     const bool w = !c_space(c);
-    if (w && !in) ++n;
+    if (w && !in && ++n == limit) break;
     in = w;
   }
   return n;
 }
+
+// Whether `text` may hold `words` words: words need a space between them. Counting is a
+// pass over the text, and most messages are far too short to be complex for their length.
+bool may_hold_words(std::string_view text, std::size_t words) { return words > 0 && text.size() + 1 >= 2 * words; }
 
 void append(std::vector<Fired>& to, std::span<const Fired> from) { to.insert(to.end(), from.begin(), from.end()); }
 
@@ -95,27 +100,12 @@ bool Assessment::has_flag(std::string_view name) const {
   return std::any_of(flags.begin(), flags.end(), [&](const FlagDecision& f) { return f.name == name; });
 }
 
-namespace {
-
-// triage_text, and how many words it has (counted once: it is a pass over the text).
-std::string_view triage_body(const parser::InboundMessage& msg, std::size_t& words) {
-  std::string_view body = msg.reply_text;
-  words = count_words(body);
-  // "See below" over a forwarded complaint: the complaint is in the forwarded part.
-  if (words < 25 && msg.text.size() > body.size() + 40) {
-    body = msg.text;
-    words = count_words(body.substr(0, kMaxScan));
-  } else if (body.size() > kMaxScan) {
-    words = count_words(body.substr(0, kMaxScan));
-  }
-  return body.substr(0, kMaxScan);
-}
-
-}  // namespace
-
 std::string_view triage_text(const parser::InboundMessage& msg) {
-  std::size_t words = 0;
-  return triage_body(msg, words);
+  std::string_view body = msg.reply_text;
+  // "See below" over a forwarded complaint: the complaint is in the forwarded part. Only
+  // whether there are 25 words matters, so counting stops there.
+  if (msg.text.size() > body.size() + 40 && count_words(body, 25) < 25) body = msg.text;
+  return body.substr(0, kMaxScan);
 }
 
 std::optional<config::Person> resolve(const config::Config& cfg, const config::Target& t) {
@@ -135,7 +125,8 @@ struct Triager::Scanned {
   std::string text;  ///< what the rules read: the subject, a newline, the body
   Hits hits;
   std::vector<Fired> near_misses;
-  std::size_t words = 0;
+  std::size_t body_at = 0;  ///< where the body starts in `text`
+  [[nodiscard]] std::string_view body() const { return std::string_view(text).substr(body_at); }
 };
 
 Triager::Triager(const config::TriageConfig& cfg) : rules_(effective_rules(cfg)), book_({}) {
@@ -183,9 +174,10 @@ Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageCo
                                bool want_near_misses) const {
   (void)ctx;
   Scanned s;
-  const std::string_view body = triage_body(msg, s.words);
+  const std::string_view body = triage_text(msg);
   s.text.reserve(msg.subject.size() + 1 + body.size());
   s.text.append(msg.subject).append("\n").append(body);
+  s.body_at = msg.subject.size() + 1;
   const std::string sender = msg.from ? lower(msg.from->address) : std::string();
   s.hits = book_.scan(ScanInput{s.text, sender, mailbox}, want_near_misses ? &s.near_misses : nullptr);
   return s;
@@ -339,8 +331,10 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     a.complex_because.push_back({"complexity", "count", std::to_string(a.categories.size()) + " categories"});
   if (departments.size() >= 2)
     a.complex_because.push_back({"complexity", "count", std::to_string(departments.size()) + " departments"});
-  if (rules_.complex_words > 0 && s.words >= static_cast<std::size_t>(rules_.complex_words))
-    a.complex_because.push_back({"complexity", "count", std::to_string(s.words) + " words"});
+  if (const auto limit = static_cast<std::size_t>(std::max(rules_.complex_words, 0)); may_hold_words(s.body(), limit)) {
+    if (const std::size_t words = count_words(s.body()); words >= limit)
+      a.complex_because.push_back({"complexity", "count", std::to_string(words) + " words"});
+  }
   a.complex = !a.complex_because.empty();
 
   if (const auto types = s.hits.in(complainant_types_, complainant_types_ + rules_.complainant_types.size()); !types.empty()) {
