@@ -130,14 +130,20 @@ void KeywordTrie::compile() {
 }
 
 // The node reached from the node at `at` (whose first word is `header`) by `c`; 0 for
-// none, as the root is nobody's child.
-std::uint32_t KeywordTrie::step(std::uint32_t at, std::uint32_t header, char c) const {
+// none, as the root is nobody's child. Inline: it is the walk's inner step.
+inline std::uint32_t KeywordTrie::step(std::uint32_t at, std::uint32_t header, char c) const {
   const std::uint32_t body = at + 1 + ends_words(header);
   if (header & kDense) return code_[body + byte_class_[static_cast<unsigned char>(c)]];
   const std::uint32_t count = (header >> kCountShift) & 0xFF;
   if (count == 0) return 0;
+  // The first child, the one most keywords take, is compared in the header itself.
+  if ((header & kLabelMask) == static_cast<unsigned char>(c)) return body + other_children_words(count);
+  return count == 1 ? 0 : sparse_step(body, header, c);
+}
+
+std::uint32_t KeywordTrie::sparse_step(std::uint32_t body, std::uint32_t header, char c) const {
+  const std::uint32_t count = (header >> kCountShift) & 0xFF;
   const auto label = static_cast<std::uint32_t>(static_cast<unsigned char>(c));
-  if ((header & kLabelMask) == label) return body + other_children_words(count);
   const std::uint32_t label_words = (count - 1 + 3) / 4;
   for (std::uint32_t k = 1; k < count; ++k) {
     if (((code_[body + (k - 1) / 4] >> (8 * ((k - 1) % 4))) & 0xFF) == label) return code_[body + label_words + k - 1];

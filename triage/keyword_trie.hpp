@@ -57,6 +57,7 @@ class KeywordTrie {
 
   [[nodiscard]] std::uint32_t encoded_size(const Node& node) const;
   [[nodiscard]] std::uint32_t step(std::uint32_t at, std::uint32_t header, char c) const;
+  [[nodiscard]] std::uint32_t sparse_step(std::uint32_t body, std::uint32_t header, char c) const;
 
   std::vector<Node> nodes_ = std::vector<Node>(1);  // while adding; node 0 is the root
   // After compile(): the class of each byte in the dense rows (0: in no keyword), how many

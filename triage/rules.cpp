@@ -12,7 +12,10 @@
 namespace complaintd::triage {
 namespace {
 
-bool is_word_char(unsigned char c) { return std::isalnum(c) || c == '\'' || c >= 0x80; }
+// std::isalnum in the "C" locale (complaintd never sets another), without a call per byte.
+constexpr bool is_word_char(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || c >= 0x80;
+}
 
 // std::tolower in the "C" locale (complaintd never sets another), without a call per byte.
 constexpr char c_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -185,6 +188,9 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   const bool odd_folds = in.text.find("\xE2\x84\xAA") != std::string_view::npos ||
                          in.text.find("\xC5\xBF") != std::string_view::npos;
   std::vector<KeywordTrie::Hit> found;
+  found.reserve(32);
+  out.fired.reserve(8);
+  out.rules.reserve(8);
   if (!odd_folds) {
     trie_->find(in.text, found);
     // Per rule, leftmost first, then the first listed keyword: RE2's leftmost-first order.
