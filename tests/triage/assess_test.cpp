@@ -291,6 +291,25 @@ TEST_F(Assess, ComplexityFromWordsCategoriesAndLength) {
   EXPECT_TRUE(a.complex) << "two departments";
 }
 
+TEST_F(Assess, LengthCountsWordsExactlyAtTheLimit) {
+  // 800 one-letter words are the shortest text that reaches complex_words (800): the count
+  // is skipped only for texts too short to hold that many.
+  const auto words = [](int n, const char* space) {
+    std::string s = "a";
+    for (int i = 1; i < n; ++i) s += std::string(space) + "a";
+    return s;
+  };
+  const auto by_length = [](const Assessment& a) {
+    return std::any_of(a.complex_because.begin(), a.complex_because.end(),
+                       [](const Fired& f) { return f.how == "count" && f.matched.ends_with(" words"); });
+  };
+  const auto at_limit = run(mail("Long", words(800, " ")));
+  EXPECT_TRUE(by_length(at_limit));
+  EXPECT_EQ(at_limit.complex_because.back().matched, "800 words");
+  EXPECT_FALSE(by_length(run(mail("Long", words(799, " ")))));
+  EXPECT_TRUE(by_length(run(mail("Long", words(801, "\r\n\t ")))));
+}
+
 std::string why_complex(const Assessment& a) {
   std::string out;
   for (const auto& f : a.complex_because) out += describe(f) + "; ";
