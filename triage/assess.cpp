@@ -281,7 +281,7 @@ Triage Triager::classify(const parser::InboundMessage& msg, const TriageContext&
 }
 
 Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessage& msg, const AssessInput& in) const {
-  const Scanned s = scan(msg, in.ctx, in.mailbox, true);
+  const Scanned s = scan(msg, in.ctx, in.mailbox, in.explain);
   Assessment a;
   a.intent = intent_of(msg, in.ctx, s);
   a.near_misses = s.near_misses;

@@ -20,26 +20,25 @@ constexpr bool is_word_char(unsigned char c) {
 // std::tolower in the "C" locale (complaintd never sets another), without a call per byte.
 constexpr char c_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = c_lower(c);
-  return out;
-}
+constexpr std::size_t kExcerpt = 120;
 
-// lower(a) == lower(b), without the copies.
-bool same_words(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (c_lower(a[i]) != c_lower(b[i])) return false;
-  }
-  return true;
-}
+// What excerpt() makes of a line break or a tab.
+constexpr char tidy(char c) { return (c == '\n' || c == '\r' || c == '\t') ? ' ' : c; }
 
 std::string excerpt(std::string_view text, std::size_t begin, std::size_t end) {
-  std::string out(text.substr(begin, std::min<std::size_t>(end - begin, 120)));
-  for (auto& c : out)
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  std::string out(text.substr(begin, std::min<std::size_t>(end - begin, kExcerpt)));
+  for (auto& c : out) c = tidy(c);
   return out;
+}
+
+// lower(shown) == lower(excerpt(text, begin, end)), without making the excerpt.
+bool same_words(std::string_view shown, std::string_view text, std::size_t begin, std::size_t end) {
+  const std::string_view raw = text.substr(begin, std::min<std::size_t>(end - begin, kExcerpt));
+  if (shown.size() != raw.size()) return false;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (c_lower(shown[i]) != c_lower(tidy(raw[i]))) return false;
+  }
+  return true;
 }
 
 RE2::Options options() {
@@ -104,9 +103,16 @@ bool negated_before(std::string_view text, std::size_t at) {
     const std::size_t end = i;
     while (i > 0 && (is_word_char(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '-')) --i;
     if (i == end) return false;  // punctuation of another kind: stop
-    std::string w = lower(text.substr(i, end - i));
-    // Curly apostrophes: "wasn’t" (U+2019 is E2 80 99).
-    for (std::size_t p; (p = w.find("\xE2\x80\x99")) != std::string::npos;) w.replace(p, 3, "'");
+    // Lower case, and curly apostrophes straight: "wasn’t" (U+2019 is E2 80 99).
+    std::string w;
+    for (std::size_t k = i; k < end; ++k) {
+      if (text[k] == '\xE2' && k + 2 < end && text[k + 1] == '\x80' && text[k + 2] == '\x99') {
+        w += '\'';
+        k += 2;
+      } else {
+        w += c_lower(text[k]);
+      }
+    }
     if (w == "but") return false;
     if (w.size() > 3 && w.compare(w.size() - 3, 3, "n't") == 0) return true;
     w.erase(std::remove(w.begin(), w.end(), '\''), w.end());
@@ -202,7 +208,6 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   // One keyword match of `rule`, whose entries start at out.fired[first], at [begin, end):
   // kept unless excluded or negated; true once enough distinct mentions are kept.
   const auto keyword_match = [&](const Compiled& rule, std::size_t first, std::size_t begin, std::size_t end) {
-    std::string words = excerpt(in.text, begin, end);
     if (rule.exclude) {
       // An exclude phrase that covers this match cancels it ("an assault on common sense").
       const std::size_t from = begin > 60 ? begin - 60 : 0;
@@ -212,7 +217,7 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
              rule.exclude->Match(text, xpos, std::min(text.size(), end + 60), RE2::UNANCHORED, &x, 1)) {
         const auto xb = static_cast<std::size_t>(x.data() - text.data());
         if (xb <= begin && xb + x.size() >= end) {
-          if (near_misses) near_misses->push_back({rule.spec.name, "excluded", std::move(words)});
+          if (near_misses) near_misses->push_back({rule.spec.name, "excluded", excerpt(in.text, begin, end)});
           return false;
         }
         xpos = xb + std::max<std::size_t>(x.size(), 1);
@@ -225,8 +230,8 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
     // Distinct mentions count (a compliment weighs its praise against the complaint's
     // words); a few are enough.
     const auto mine = out.fired.begin() + static_cast<std::ptrdiff_t>(first);
-    if (std::none_of(mine, out.fired.end(), [&](const Fired& f) { return same_words(f.matched, words); }))
-      out.fired.push_back({rule.spec.name, "keyword", std::move(words)});
+    if (std::none_of(mine, out.fired.end(), [&](const Fired& f) { return same_words(f.matched, in.text, begin, end); }))
+      out.fired.push_back({rule.spec.name, "keyword", excerpt(in.text, begin, end)});
     return out.fired.size() - first >= 4;
   };
 
