@@ -162,8 +162,8 @@ RuleBook::RuleBook(RuleBook&&) noexcept = default;
 RuleBook& RuleBook::operator=(RuleBook&&) noexcept = default;
 
 std::span<const Fired> Hits::operator[](std::size_t i) const {
-  const auto r = in(i, i + 1);
-  return r.empty() ? std::span<const Fired>() : of(r.front());
+  const auto r = std::lower_bound(rules.begin(), rules.end(), i, [](const Rule& h, std::size_t n) { return h.rule < n; });
+  return r == rules.end() || r->rule != i ? std::span<const Fired>() : of(*r);
 }
 
 std::span<const Hits::Rule> Hits::in(std::size_t first, std::size_t last) const {
@@ -181,8 +181,11 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   bool all = set_ == nullptr;
   if (!all && !entries_.empty()) {
     RE2::Set::ErrorInfo info{};
+    // Most texts match no pattern: asking only whether any does spares RE2 a set of every
+    // pattern per call (and lets it stop at the first match); which ones is asked after.
+    if (set_->Match(text, nullptr, &info)) set_->Match(text, &hits, &info);
     // Out of DFA memory on a pathological text: fall back to each regex on its own.
-    if (!set_->Match(text, &hits, &info) && info.kind != RE2::Set::kNoError) all = true;
+    if (info.kind != RE2::Set::kNoError) all = true;
   }
   if (all) {
     hits.resize(entries_.size());
