@@ -211,6 +211,11 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   // One keyword match of `rule`, whose entries start at out.fired[first], at [begin, end):
   // kept unless excluded or negated; true once enough distinct mentions are kept.
   const auto keyword_match = [&](const Compiled& rule, std::size_t first, std::size_t begin, std::size_t end) {
+    const auto mine = out.fired.begin() + static_cast<std::ptrdiff_t>(first);
+    const bool again = std::any_of(mine, out.fired.end(), [&](const Fired& f) { return same_words(f.matched, in.text, begin, end); });
+    // Words already kept for this rule change nothing whether negated or not; only explain
+    // wants to hear about each negated or excluded mention ("bin" ten times in a letter).
+    if (again && !near_misses) return false;
     if (rule.exclude) {
       // An exclude phrase that covers this match cancels it ("an assault on common sense").
       const std::size_t from = begin > 60 ? begin - 60 : 0;
@@ -232,9 +237,7 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
     }
     // Distinct mentions count (a compliment weighs its praise against the complaint's
     // words); a few are enough.
-    const auto mine = out.fired.begin() + static_cast<std::ptrdiff_t>(first);
-    if (std::none_of(mine, out.fired.end(), [&](const Fired& f) { return same_words(f.matched, in.text, begin, end); }))
-      out.fired.push_back({rule.spec.name, "keyword", excerpt(in.text, begin, end)});
+    if (!again) out.fired.push_back({rule.spec.name, "keyword", excerpt(in.text, begin, end)});
     return out.fired.size() - first >= 4;
   };
 
