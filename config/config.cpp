@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "config/auto_replies.hpp"
 #include "config/parser_limits.hpp"
 #include "config/procedure.hpp"
 #include "config/triage_config.hpp"
@@ -130,7 +131,7 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
   Config cfg;
   cfg.source = path;
   r.check_unknown(doc, "", {"service", "mailbox", "smtp", "calendar", "roles", "procedure", "stage",
-                        "parser", "triage", "metrics", "replies"});
+                        "parser", "triage", "metrics", "replies", "auto_replies"});
 
   // [replies]
   if (const auto* n = doc.get("replies")) {
@@ -352,6 +353,7 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
   detail::read_procedure(r, doc, cfg);
   detail::read_parser(r, doc, cfg);
   detail::read_triage(r, doc, cfg);
+  detail::read_auto_replies(r, doc, cfg);
 
   if (result.errors.empty()) result.config = std::move(cfg);
   return result;

@@ -266,6 +266,14 @@ struct RepliesConfig {
   std::string authserv_id;
 };
 
+/// [auto_replies]: how many automatic answers one address may get (docs/CONFIG.md). An
+/// auto-responder without RFC 3834 headers, or a script, that writes back to every letter
+/// would otherwise get a letter for each of its messages for ever.
+struct AutoRepliesConfig {
+  int max_per_address = 10;                         ///< 0: no limit
+  Duration within{24, Duration::Unit::kHours};      ///< a rolling window, in hours or days
+};
+
 struct Config {
   std::filesystem::path source;  ///< the file it came from
   ServiceConfig service;
@@ -279,6 +287,7 @@ struct Config {
   TriageConfig triage;
   MetricsConfig metrics;
   RepliesConfig replies;
+  AutoRepliesConfig auto_replies;
 
   /// The role called `name`, if configured.
   [[nodiscard]] const RoleConfig* role(std::string_view name) const;

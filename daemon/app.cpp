@@ -45,7 +45,12 @@ asio::awaitable<bool> sleep_for(asio::steady_timer& timer, std::chrono::steady_c
 }
 
 void log_poll(const MailboxPoller& p, const Result<PollStats>& r) {
-  if (!r) {
+  if (!r && p.store_failed()) {
+    // Not the server: the disk is full or the database read-only. The mail stays unseen on
+    // the server and is fetched again once the database can be written.
+    spdlog::error("mailbox={} event=poll-failed cause=database error=\"{}\" action=left-unseen-on-server",
+                  p.name(), r.error().message);
+  } else if (!r) {
     spdlog::error("mailbox={} server={} event=poll-failed error=\"{}\"", p.name(), p.server(), r.error().message);
   } else if (r->fetched > 0) {
     spdlog::info("mailbox={} event=polled fetched={} new_cases={} follow_ups={} not_answered={} duplicates={} "
@@ -187,6 +192,7 @@ class App {
   asio::awaitable<void> poll_loop(MailboxPoller& p, asio::steady_timer& timer, seconds interval) {
     ++active_;
     int failures = 0;
+    auto failing_since = std::chrono::steady_clock::now();
     while (!stopping_) {
       auto r = co_await p.poll_once();
       log_poll(p, r);
@@ -197,10 +203,15 @@ class App {
       if (!r) {
         // Back off while the server is down, but keep trying: 30 s doubling to 15 min,
         // never less often than the configured interval.
-        ++failures;
+        if (failures++ == 0) failing_since = std::chrono::steady_clock::now();
         wait = std::max(interval, backoff(failures));
         spdlog::info("mailbox={} event=retry-scheduled in_seconds={}", p.name(), wait.count());
       } else {
+        if (failures > 0) {
+          const auto down = std::chrono::steady_clock::now() - failing_since;
+          spdlog::info("mailbox={} event=poll-recovered failed_polls={} down_seconds={}", p.name(), failures,
+                       std::chrono::duration_cast<seconds>(down).count());
+        }
         failures = 0;
         if (r->new_cases > 0 || r->follow_ups > 0) {
           // Acknowledge, confirm a staff reply, send a response now, not at the next tick;
@@ -216,19 +227,16 @@ class App {
 
   asio::awaitable<void> send_loop() {
     ++active_;
-    int outages = 0;
     while (!stopping_) {
       auto d = co_await sender_.drain_once();
       metrics_.drained(d);
       if (stopping_) break;
       auto wait = seconds(60);
       if (!d) {
-        spdlog::error("event=outbox-failed error=\"{}\"", d.error().message);
+        spdlog::error("event=outbox-failed error=\"{}\" retry_in_seconds={}", d.error().message, wait.count());
       } else if (d->unreachable) {
-        ++outages;
-        wait = backoff(outages);
+        wait = d->retry_in;  // 30 s doubling to 15 min, logged by the sender (smtp-unreachable)
       } else {
-        outages = 0;
         if (auto next = store_->next_outbox_attempt(); next && *next) {
           auto at = triage::parse_iso_instant(**next);
           if (at) {
@@ -266,7 +274,9 @@ class App {
   void notify_status(const MailboxPoller& p, const Result<PollStats>& r) {
     const std::string at = triage::iso_instant(now_utc());
     std::string status;
-    if (!r) status = "STATUS=" + p.name() + ": cannot reach " + p.server() + " (since " + at + "); retrying";
+    if (!r && p.store_failed())
+      status = "STATUS=" + p.name() + ": cannot write the database (since " + at + "); mail left unseen, retrying";
+    else if (!r) status = "STATUS=" + p.name() + ": cannot reach " + p.server() + " (since " + at + "); retrying";
     else if (r->fetched > 0)
       status = "STATUS=" + p.name() + ": " + std::to_string(r->fetched) + " message(s) at " + at + ", " +
                std::to_string(r->new_cases) + " new case(s)";
@@ -386,6 +396,15 @@ int run_daemon(std::shared_ptr<const Runtime> rt, const RunOptions& options) {
   if (!store) {
     spdlog::error("event=database-unavailable database={} error=\"{}\"", rt->config.service.database.string(),
                   store.error().message);
+    return kExitTempFail;
+  }
+  if ((*store)->read_only()) {
+    // SQLite silently falls back to reading a file it may not write, and that connection
+    // never writes again, even once the file is fixed: exit, so that systemd's restart
+    // (RestartSec) opens it afresh. The mail stays unseen on the server meanwhile.
+    spdlog::error("event=database-unavailable database={} error=\"the database can only be read (file owner or "
+                  "permissions, an immutable file, a read-only file system)\" action=exit-and-retry-on-restart",
+                  rt->config.service.database.string());
     return kExitTempFail;
   }
   App app(std::move(rt), std::move(*store), options.config_path);

@@ -1,5 +1,7 @@
 #include "daemon/case_actions.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 #include <cstdio>
 #include <random>
@@ -8,6 +10,7 @@
 #include "daemon/case_replies.hpp"
 #include "daemon/store/attachment_files.hpp"
 #include "outbound/letter.hpp"
+#include "triage/answer_limit.hpp"
 #include "triage/manager_commands.hpp"
 
 namespace complaintd::daemon {
@@ -132,6 +135,30 @@ void attach_customer_files(store::Tx& tx, const Runtime& rt, std::int64_t case_i
   fields["attachments"] = listed;
 }
 
+/// Whether an automatic answer (`event`) to `to` may be queued now, under [auto_replies]
+/// (triage/answer_limit.hpp). When it may not, the case's timeline and the log say so, once:
+/// the case is open all the same, and the coordinator sees why the customer heard nothing.
+bool answer_allowed(store::Tx& tx, const Runtime& rt, const store::CaseRow& c, const std::string& event,
+                    const std::string& to, triage::Instant now) {
+  const auto& limit = rt.config.auto_replies;
+  if (limit.max_per_address <= 0 || !triage::is_automatic_answer(event)) return true;
+  std::vector<triage::EarlierLetter> earlier;
+  for (const auto& [kind, at] : tx.letters_to(to, triage::iso_instant(now - triage::answer_window(limit)))) {
+    if (auto t = triage::parse_iso_instant(at)) earlier.push_back({kind, *t});
+  }
+  const auto verdict = triage::decide_answer(limit, earlier, now);
+  if (verdict.send) return true;
+  const std::string within = config::to_string(limit.within);
+  const std::string resumes = verdict.resumes_at ? triage::iso_instant(*verdict.resumes_at) : std::string("?");
+  tx.insert_event(c.id, triage::iso_instant(now), "letter-withheld",
+                  event + " to " + to + " not sent: " + std::to_string(verdict.in_window) +
+                      " automatic letters to this address within " + within + " already (limit " +
+                      std::to_string(limit.max_per_address) + ", [auto_replies]); the next may go from " + resumes);
+  spdlog::warn("case={} event=letter-withheld kind={} to={} in_window={} limit={} within=\"{}\" resumes_at={}",
+               c.reference, event, to, verdict.in_window, limit.max_per_address, within, resumes);
+  return false;
+}
+
 }  // namespace
 
 std::string new_message_id(const std::string& reference, const std::string& kind, const std::string& from_address) {
@@ -176,9 +203,17 @@ triage::CaseFacts facts_of(const store::CaseRow& row) {
 Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, const triage::Plan& plan,
                         triage::Instant now) {
   if (plan.refused) return {};
+  const auto current = tx.case_by_id(case_id);
+  if (!current) return Error{"case #" + std::to_string(case_id) + " vanished"};
+  return apply_plan(tx, rt, *current, plan, now);
+}
+
+Result<void> apply_plan(store::Tx& tx, const Runtime& rt, const store::CaseRow& current, const triage::Plan& plan,
+                        triage::Instant now) {
+  if (plan.refused) return {};
   const std::string now_iso = triage::iso_instant(now);
-  const auto before = tx.case_by_id(case_id);
-  if (!before) return Error{"case #" + std::to_string(case_id) + " vanished"};
+  const std::int64_t case_id = current.id;
+  const store::CaseRow* before = &current;
 
   store::CaseUpdate u;
   if (plan.state) u.state = triage::to_string(*plan.state);
@@ -216,7 +251,9 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, 
 
   if (plan.letters.empty()) return {};
   // Letters show the case as the plan left it (a reminder changes nothing: no re-read).
-  const auto after = u.empty() ? before : tx.case_by_id(case_id);
+  std::optional<store::CaseRow> reread;
+  if (!u.empty() && !(reread = tx.case_by_id(case_id))) return Error{"case #" + std::to_string(case_id) + " vanished"};
+  const store::CaseRow* after = reread ? &*reread : &current;
   auto common = case_fields(rt, *after);
   for (const auto& l : plan.letters) {
     const auto tpl = rt.templates.find(l.template_name);
@@ -236,6 +273,9 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, 
       tx.insert_event(case_id, now_iso, "letter-skipped", l.event + ": nobody to send it to");
       continue;
     }
+    // Only letters to the customer are limited: staff letters go to people we know, and
+    // a loop needs a machine on the other end.
+    if (l.to.customer && !answer_allowed(tx, rt, *after, l.event, letter.to_address, now)) continue;
     if (!l.to.customer) {
       // Staff answer by replying: the reply address carries their authority over the case.
       letter.reply_to_address = staff_reply_address(tx, rt, *after, letter.to_address);
@@ -244,7 +284,7 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, 
       letter.reply_to_address = rt.config.mailboxes.front().address;
     }
     if (!l.to.customer && l.event == "referral") attach_customer_files(tx, rt, case_id, letter, fields);
-    auto body = outbound::render_template(l.template_name, tpl->second, fields);
+    auto body = tpl->second.render(fields);
     if (!body) return body.error();
     letter.subject = subject_for(l, *after);
     letter.message_id = new_message_id(after->reference, l.event, rt.config.smtp.from_address);

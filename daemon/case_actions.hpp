@@ -20,6 +20,10 @@ triage::CaseFacts facts_of(const store::CaseRow& row);
 /// rendered, which rolls the whole transaction back.
 Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, const triage::Plan& plan,
                         triage::Instant now);
+/// The same, for a caller that has just read the case in this transaction (`current` must
+/// be the row as it stands): the scheduler, which would otherwise read every case twice.
+Result<void> apply_plan(store::Tx& tx, const Runtime& rt, const store::CaseRow& current, const triage::Plan& plan,
+                        triage::Instant now);
 
 /// The context decide() runs in: the runtime's config, calendar and zone, `now`, and a
 /// real random source for the survey sample.

@@ -322,7 +322,15 @@ BatchResult ingest_batch(store::Store& store, const Runtime& rt, const std::stri
     prepared.reserve(end - next);
     for (std::size_t i = next; i < end; ++i) {
       try {
-        prepared.push_back(prepare(rt, *messages[i].raw, pending));
+        auto msg = parser::parse(*messages[i].raw, parse_limits(rt.config.parser));
+        // An attachment file that cannot be written is the disk's fault (full, read-only),
+        // not the message's: like a database failure it fails the batch, which stays unseen
+        // on the server for the next poll, instead of quarantining mail that is fine.
+        if (auto stored = store_attachment_files(rt, msg, pending); !stored) {
+          result.failure = stored.error();
+          return result;
+        }
+        prepared.emplace_back(std::move(msg));
       } catch (const std::exception& e) {
         prepared.emplace_back(Error{std::string("internal error: ") + e.what()});
       }

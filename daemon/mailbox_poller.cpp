@@ -53,11 +53,14 @@ boost::asio::awaitable<Result<void>> MailboxPoller::finish_server_actions(std::u
     done = co_await imap_.mark_seen(uids);
   }
   if (!done) co_return done;
-  co_return store_.mark_server_actions_done(name_, uidvalidity, uids);
+  auto recorded = store_.mark_server_actions_done(name_, uidvalidity, uids);
+  if (!recorded) store_failed_ = true;
+  co_return recorded;
 }
 
 boost::asio::awaitable<Result<PollStats>> MailboxPoller::poll_once() {
   PollStats stats;
+  store_failed_ = false;
   auto status = co_await imap_.status();
   if (!status) co_return status.error();
 
@@ -75,13 +78,19 @@ boost::asio::awaitable<Result<PollStats>> MailboxPoller::poll_once() {
     }
     return {};
   });
-  if (!read) co_return read.error();
+  if (!read) {
+    store_failed_ = true;
+    co_return read.error();
+  }
   const std::uint32_t uidvalidity = status->uidvalidity;
   const std::uint32_t last_uid = known ? known->last_uid : 0;
 
   // Messages committed in an earlier run whose \Seen or MOVE never reached the server.
   auto pending = store_.pending_server_actions(name_, uidvalidity);
-  if (!pending) co_return pending.error();
+  if (!pending) {
+    store_failed_ = true;
+    co_return pending.error();
+  }
   if (auto r = co_await finish_server_actions(uidvalidity, *pending); !r) co_return r.error();
 
   auto uids = co_await imap_.uids_from(last_uid + 1);
@@ -156,8 +165,10 @@ boost::asio::awaitable<Result<PollStats>> MailboxPoller::poll_once() {
       // The database failed (full disk, read-only, locked): stop here. The rest stays
       // unseen on the server and is fetched again next time; nothing is skipped over.
       const auto first = done.committed.size() < messages.size() ? messages[done.committed.size()].uid : 0;
-      spdlog::error("mailbox={} uid={} event=store-failed error=\"{}\"", name_, first, done.failure->message);
+      spdlog::error("mailbox={} uid={} event=store-failed error=\"{}\" action=left-unseen-on-server", name_, first,
+                    done.failure->message);
       if (auto r = co_await finish_server_actions(uidvalidity, committed); !r) co_return r.error();
+      store_failed_ = true;
       co_return *done.failure;
     }
     if (auto r = co_await finish_server_actions(uidvalidity, committed); !r) co_return r.error();

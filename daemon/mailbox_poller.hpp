@@ -45,6 +45,9 @@ class MailboxPoller {
   /// A reloaded configuration: the next message is ingested under it.
   void set_runtime(std::shared_ptr<const Runtime> rt) { rt_ = std::move(rt); }
   [[nodiscard]] const std::string& server() const { return imap_.server(); }
+  /// Whether the last poll failed because of the database (disk full, read-only), not the
+  /// server: the log and the status then say so.
+  [[nodiscard]] bool store_failed() const { return store_failed_; }
 
  private:
   boost::asio::awaitable<Result<void>> finish_server_actions(std::uint32_t uidvalidity,
@@ -56,6 +59,7 @@ class MailboxPoller {
   std::optional<std::string> processed_folder_;
   ImapClient imap_;
   bool stop_requested_ = false;
+  bool store_failed_ = false;
 };
 
 }  // namespace complaintd::daemon

@@ -51,15 +51,27 @@ Result<std::shared_ptr<const Runtime>> Runtime::load(const std::filesystem::path
     }
     std::stringstream text;
     text << in.rdbuf();
-    // Render once with no fields so a template with a syntax error fails at start-up,
-    // not when the first customer writes.
-    if (auto r = outbound::render_template(path.string(), text.str(), {}); !r) {
-      errors.push_back(r.error().message);
+    // Parsed and rendered once with no fields, so a template with a syntax error fails at
+    // start-up, not when the first customer writes.
+    auto tmpl = outbound::LetterTemplate::compile(path.string(), text.str());
+    if (tmpl) {
+      if (auto r = tmpl->render({}); !r) tmpl = r.error();
+    }
+    if (!tmpl) {
+      errors.push_back(tmpl.error().message);
       continue;
     }
-    rt->templates[kind] = text.str();
+    rt->templates.emplace(kind, std::move(*tmpl));
   }
-  for (const auto& [kind, text] : builtin) rt->templates.emplace(kind, text);  // a file of that name wins
+  for (const auto& [kind, text] : builtin) {
+    if (rt->templates.count(kind)) continue;  // a file of that name wins
+    auto tmpl = outbound::LetterTemplate::compile("built-in " + kind, text);
+    if (!tmpl) {
+      errors.push_back(tmpl.error().message);  // a bug, caught by every test that loads a config
+      continue;
+    }
+    rt->templates.emplace(kind, std::move(*tmpl));
+  }
   if (!errors.empty()) return Error{"configuration has " + std::to_string(errors.size()) + " error(s)"};
   return std::shared_ptr<const Runtime>(std::move(rt));
 }

@@ -11,6 +11,7 @@
 
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "outbound/letter.hpp"
 #include "triage/assess.hpp"
 #include "triage/calendar.hpp"
 #include "triage/reference.hpp"
@@ -22,7 +23,7 @@ struct Runtime {
   triage::WorkingCalendar calendar;
   triage::Zone zone;
   triage::ReferenceFormat references;
-  std::map<std::string, std::string> templates;  ///< letter kind → mustache text
+  std::map<std::string, outbound::LetterTemplate> templates;  ///< letter kind → its template, parsed
   std::shared_ptr<const triage::Triager> triager;  ///< [triage] compiled
 
   /// Loads the config file and the templates; every problem is listed, none is fatal

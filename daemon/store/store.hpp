@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -215,6 +216,9 @@ class Tx {
   /// Stores `m` as quarantined with `reason` and advances its mailbox past it; returns the
   /// row, or 0 when that mailbox location was stored already.
   std::int64_t quarantine(const NewMessage& m, const std::string& reason);
+  /// (kind, created_at) of the letters queued to `rcpt` (any case) after `since`, oldest
+  /// first, whatever became of them: what the limit on automatic answers counts.
+  std::vector<std::pair<std::string, std::string>> letters_to(const std::string& rcpt, const std::string& since);
   std::int64_t insert_outbox(std::optional<std::int64_t> case_id, const std::string& kind,
                              const std::string& message_id, const std::string& mail_from, const std::string& rcpt,
                              const std::string& raw, const std::string& now);
@@ -236,6 +240,8 @@ class Store {
  public:
   /// Opens or creates the database at `path` (":memory:" for tests) and migrates it.
   static Result<std::unique_ptr<Store>> open(const std::string& path);
+  /// The database could only be opened for reading (see Connection::read_only).
+  [[nodiscard]] bool read_only() const;
 
   /// How a commit reaches the disk. kDurable (synchronous = FULL): the commit survives a
   /// power cut once transaction() returns. kRelaxed (NORMAL): it survives a crash of the
@@ -294,7 +300,7 @@ class Store {
   Result<std::optional<std::string>> next_deadline();
   Result<std::vector<AttachmentRow>> message_attachments(std::int64_t message_row);
 
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
   /// The SQL that brings the schema from `version - 1` to `version` (1 … kSchemaVersion).
   static const char* migration(int version);
 

@@ -174,6 +174,37 @@ TEST(Config, ErrorsNeverContainThePassword) {
   for (const auto& e : r.errors) EXPECT_EQ(format_error(e).find("hunter2"), std::string::npos);
 }
 
+TEST(Config, AutoRepliesDefaultToTenADayAndReadEveryKey) {
+  auto d = parse(kMinimal);
+  ASSERT_TRUE(d.config) << errors_of(d);
+  EXPECT_EQ(d.config->auto_replies.max_per_address, 10);
+  EXPECT_EQ(d.config->auto_replies.within, (Duration{24, Duration::Unit::kHours}));
+  auto r = parse(std::string(kMinimal) + "[auto_replies]\nmax_per_address = 3\nwithin = \"2 days\"\n");
+  ASSERT_TRUE(r.config) << errors_of(r);
+  EXPECT_EQ(r.config->auto_replies.max_per_address, 3);
+  EXPECT_EQ(r.config->auto_replies.within, (Duration{2, Duration::Unit::kDays}));
+  auto off = parse(std::string(kMinimal) + "[auto_replies]\nmax_per_address = 0\n");
+  ASSERT_TRUE(off.config) << errors_of(off);
+  EXPECT_EQ(off.config->auto_replies.max_per_address, 0);
+}
+
+TEST(Config, AutoRepliesRefuseWhatIsNoWindow) {
+  struct Bad {
+    std::string toml, key;
+  };
+  for (const auto& b : {Bad{"max_per_address = -1", "auto_replies.max_per_address"},
+                        Bad{"max_per_address = \"ten\"", "auto_replies.max_per_address"},
+                        Bad{"within = \"5 working days\"", "auto_replies.within"},
+                        Bad{"within = \"0 hours\"", "auto_replies.within"},
+                        Bad{"within = \"31 days\"", "auto_replies.within"},
+                        Bad{"within = \"soon\"", "auto_replies.within"},
+                        Bad{"max_per_adress = 3", "auto_replies.max_per_adress"}}) {
+    auto r = parse(std::string(kMinimal) + "[auto_replies]\n" + b.toml + "\n");
+    EXPECT_FALSE(r.config) << b.toml;
+    EXPECT_NE(errors_of(r).find(b.key), std::string::npos) << b.toml << "\n" << errors_of(r);
+  }
+}
+
 TEST(Config, RepliesDefaultToAKeyInTheDatabaseAndPlusAddressing) {
   auto r = parse(kMinimal);
   ASSERT_TRUE(r.config) << errors_of(r);

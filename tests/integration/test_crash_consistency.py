@@ -92,6 +92,11 @@ class CrashConsistency(harness.MailTestCase):
             [[stage]]
             name = "Stage 1"
             respond_within = "20 working days"
+
+            # Twenty addresses stand for hundreds of customers (25 complaints each in the
+            # long mode): every complaint must be acknowledged, so no limit per address.
+            [auto_replies]
+            max_per_address = 0
             """))
         self.daemon: subprocess.Popen | None = None
         self.addCleanup(self.stop_daemon)

@@ -105,6 +105,11 @@ class StopWhileWorking(harness.MailTestCase):
             [[stage]]
             name = "Stage 1"
             respond_within = "20 working days"
+
+            # One customer stands for 120: every message is acknowledged, so letters are in
+            # flight when the stop comes.
+            [auto_replies]
+            max_per_address = 0
             """)
         self.sent_ids = self.fill_mailbox()
 

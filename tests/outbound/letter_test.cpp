@@ -173,6 +173,46 @@ TEST(QuotedPrintable, EncodesWhatMustBeEncoded) {
   }
 }
 
+// Decodes quoted-printable as a receiving client does, to check that encoding round-trips.
+std::string qp_decode(std::string_view qp) {
+  std::string out;
+  for (std::size_t i = 0; i < qp.size(); ++i) {
+    if (qp.substr(i, 3) == "=\r\n") {
+      i += 2;
+    } else if (qp[i] == '=') {
+      out.push_back(static_cast<char>(std::stoi(std::string(qp.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else if (qp.substr(i, 2) == "\r\n") {
+      out.push_back('\n');
+      ++i;
+    } else {
+      out.push_back(qp[i]);
+    }
+  }
+  return out;
+}
+
+TEST(QuotedPrintable, EveryLineFitsAndNoneStartsWithADotOrFromEvenAfterASoftBreak) {
+  // The 76th character of a long line lands at the start of the continuation line.
+  for (const std::string tail : {".", "From x", " ", "\t", "=", "\xC3\xA9"}) {
+    for (std::size_t lead = 70; lead <= 80; ++lead) {
+      const std::string text = std::string(lead, 'a') + tail + " end  \n" + std::string(lead, ' ') + "\n";
+      const auto qp = quoted_printable(text);
+      EXPECT_EQ(qp_decode(qp), text) << text;
+      std::size_t pos = 0;
+      while (pos < qp.size()) {
+        const auto end = qp.find("\r\n", pos);
+        ASSERT_NE(end, std::string::npos);
+        const auto line = std::string_view(qp).substr(pos, end - pos);
+        EXPECT_LE(line.size(), 76u) << text;
+        EXPECT_FALSE(line.starts_with(".") || line.starts_with("From ")) << text;
+        EXPECT_FALSE(line.ends_with(" ") || line.ends_with("\t")) << text;
+        pos = end + 2;
+      }
+    }
+  }
+}
+
 TEST(Template, RendersPlainTextWithoutHtmlEscaping) {
   auto r = render_template("t", "Dear {{name}}, ref {{ref}} {{missing}}.", {{"name", "Tom & <Jerry>"}, {"ref", "R1"}});
   ASSERT_TRUE(r) << r.error().message;

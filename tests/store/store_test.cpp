@@ -218,6 +218,32 @@ TEST_P(StoreContract, PermanentFailureLeavesThePendingQueue) {
   EXPECT_EQ(store_->list_outbox("failed")->size(), 1u);
 }
 
+TEST_P(StoreContract, LettersToAnAddressSinceAnInstantWhateverTheirStatusOrCase) {
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    tx.insert_outbox(std::nullopt, "acknowledgement", "1@x", "a@example.test", "bot@example.test", "raw",
+                     "2026-11-22T09:00:00Z");
+    tx.insert_outbox(std::nullopt, "acknowledgement", "2@x", "a@example.test", "Bot@Example.test", "raw",
+                     "2026-11-23T09:00:00Z");
+    tx.insert_outbox(std::nullopt, "response", "3@x", "a@example.test", "bot@example.test", "raw",
+                     "2026-11-23T10:00:00Z");
+    tx.insert_outbox(std::nullopt, "acknowledgement", "4@x", "a@example.test", "other@example.test", "raw",
+                     "2026-11-23T10:00:00Z");
+    return {};
+  }));
+  // A refused letter still counts: it was an answer all the same.
+  ASSERT_TRUE(store_->mark_attempt_failed((*store_->due_outbox("2026-11-23T10:00:00Z", 1))[0].id, "550",
+                                          "2026-11-23T10:01:00Z", true));
+  ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
+    const auto all = tx.letters_to("BOT@example.test", "2026-11-22T08:59:59Z");
+    EXPECT_EQ(all.size(), 3u);
+    const auto recent = tx.letters_to("bot@example.test", "2026-11-22T09:00:00Z");  // after, not at
+    EXPECT_EQ(recent, (std::vector<std::pair<std::string, std::string>>{{"acknowledgement", "2026-11-23T09:00:00Z"},
+                                                                         {"response", "2026-11-23T10:00:00Z"}}));
+    EXPECT_TRUE(tx.letters_to("nobody@example.test", "2000-01-01T00:00:00Z").empty());
+    return {};
+  }));
+}
+
 TEST_P(StoreContract, ServerActionsArePendingUntilDone) {
   ASSERT_TRUE(store_->transaction([&](Tx& tx) -> Result<void> {
     tx.insert_message(message(5), "new-case", "r");
