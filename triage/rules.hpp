@@ -2,8 +2,8 @@
 // The rule matcher of triage: every rule of [triage] (and the built-in wording) compiled
 // once, and one scan of a message that says which rules fired and on what text.
 // Keywords are words, so they are found by walking one trie of all of them from each word
-// start of the text (the same matches, in the same order, as each rule's case-insensitive
-// RE2 alternation would give). Patterns run together as one RE2::Set (a single DFA pass);
+// start of the text (triage/keyword_trie.hpp: the same matches, in the same order, as each
+// rule's case-insensitive RE2 alternation would give). Patterns run together as one RE2::Set (a single DFA pass);
 // only the patterns the set says matched run again on their own, for the matched text.
 // Keywords the trie cannot read exactly like RE2 (non-ASCII, starting or ending in
 // punctuation) keep their rule on RE2, in the same set (issue 5: the set of every
