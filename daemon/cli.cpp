@@ -153,6 +153,7 @@ int cmd_explain(const std::string& config_path, const std::string& format, const
       in.ctx.staff_addresses.push_back(a);
     }
   in.mailbox = mailbox;
+  in.explain = true;
   const auto a = rt->triager->assess(rt->config, msg, in);
   std::cout << (format == "json" ? assessment_json(a) : assessment_text(a));
   return kExitOk;

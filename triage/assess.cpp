@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <span>
 
 #include "triage/builtin_rules.hpp"
 
@@ -21,18 +22,25 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::size_t count_words(std::string_view s) {
+// Words (runs of anything but spaces) in `s`, counting no further than `limit`.
+std::size_t count_words(std::string_view s, std::size_t limit = std::string_view::npos) {
   std::size_t n = 0;
   bool in = false;
   for (char c : s) {
     const bool w = !c_space(c);
-    if (w && !in) ++n;
+    if (w && !in && ++n == limit) break;
     in = w;
   }
   return n;
 }
 
-void append(std::vector<Fired>& to, const std::vector<Fired>& from) { to.insert(to.end(), from.begin(), from.end()); }
+// Whether `text` may hold `words` words: words need a space between them. Counting is a
+// pass over the text, and most messages are far too short to be complex for their length.
+bool may_hold_words(std::string_view text, std::size_t words) { return words > 0 && text.size() + 1 >= 2 * words; }
+
+void append(std::vector<Fired>& to, std::span<const Fired> from) { to.insert(to.end(), from.begin(), from.end()); }
+
+std::vector<Fired> copy(std::span<const Fired> from) { return {from.begin(), from.end()}; }
 
 constexpr bool ascii_upper(char c) { return c >= 'A' && c <= 'Z'; }
 constexpr bool ascii_letter(char c) { return ascii_upper(c) || (c >= 'a' && c <= 'z'); }
@@ -60,7 +68,7 @@ bool in_a_name(std::string_view text, std::size_t begin, std::size_t end) {
 
 // A route's service is named in substance unless every mention its keywords found is part
 // of a name: an address on "Station Road" is not a complaint about the roads.
-bool named_in_substance(std::string_view text, const std::vector<Fired>& hits) {
+bool named_in_substance(std::string_view text, std::span<const Fired> hits) {
   for (const auto& f : hits) {
     if (f.how != "keyword") return true;  // a pattern, the sender or the mailbox: deliberate
     bool seen = false;
@@ -92,27 +100,12 @@ bool Assessment::has_flag(std::string_view name) const {
   return std::any_of(flags.begin(), flags.end(), [&](const FlagDecision& f) { return f.name == name; });
 }
 
-namespace {
-
-// triage_text, and how many words it has (counted once: it is a pass over the text).
-std::string_view triage_body(const parser::InboundMessage& msg, std::size_t& words) {
-  std::string_view body = msg.reply_text;
-  words = count_words(body);
-  // "See below" over a forwarded complaint: the complaint is in the forwarded part.
-  if (words < 25 && msg.text.size() > body.size() + 40) {
-    body = msg.text;
-    words = count_words(body.substr(0, kMaxScan));
-  } else if (body.size() > kMaxScan) {
-    words = count_words(body.substr(0, kMaxScan));
-  }
-  return body.substr(0, kMaxScan);
-}
-
-}  // namespace
-
 std::string_view triage_text(const parser::InboundMessage& msg) {
-  std::size_t words = 0;
-  return triage_body(msg, words);
+  std::string_view body = msg.reply_text;
+  // "See below" over a forwarded complaint: the complaint is in the forwarded part. Only
+  // whether there are 25 words matters, so counting stops there.
+  if (msg.text.size() > body.size() + 40 && count_words(body, 25) < 25) body = msg.text;
+  return body.substr(0, kMaxScan);
 }
 
 std::optional<config::Person> resolve(const config::Config& cfg, const config::Target& t) {
@@ -130,9 +123,10 @@ std::string describe(const Fired& f) {
 
 struct Triager::Scanned {
   std::string text;  ///< what the rules read: the subject, a newline, the body
-  std::vector<std::vector<Fired>> hits;
+  Hits hits;
   std::vector<Fired> near_misses;
-  std::size_t words = 0;
+  std::size_t body_at = 0;  ///< where the body starts in `text`
+  [[nodiscard]] std::string_view body() const { return std::string_view(text).substr(body_at); }
 };
 
 Triager::Triager(const config::TriageConfig& cfg) : rules_(effective_rules(cfg)), book_({}) {
@@ -180,9 +174,10 @@ Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageCo
                                bool want_near_misses) const {
   (void)ctx;
   Scanned s;
-  const std::string_view body = triage_body(msg, s.words);
+  const std::string_view body = triage_text(msg);
   s.text.reserve(msg.subject.size() + 1 + body.size());
   s.text.append(msg.subject).append("\n").append(body);
+  s.body_at = msg.subject.size() + 1;
   const std::string sender = msg.from ? lower(msg.from->address) : std::string();
   s.hits = book_.scan(ScanInput{s.text, sender, mailbox}, want_near_misses ? &s.near_misses : nullptr);
   return s;
@@ -212,7 +207,7 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
     t.reason = "Reply-To is our own address " + t.reply_to->address;
     return t;
   }
-  const auto& hit = [&](std::size_t i) -> const std::vector<Fired>& { return s.hits[intents_ + i]; };
+  const auto hit = [&](std::size_t i) { return s.hits[intents_ + i]; };
 
   // An existing case: by [REF] in the subject, then by the thread, then by the body.
   const std::pair<const std::vector<std::string>*, const char*> sources[] = {
@@ -246,12 +241,10 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
 
   // Out of scope, unless it reports an incident: nobody at risk is sent elsewhere.
   if (s.hits[flags_ + kFastTrackRule].empty()) {
-    for (std::size_t i = 0; i < rules_.out_of_scope.size(); ++i) {
-      const auto& h = s.hits[out_of_scope_ + i];
-      if (h.empty()) continue;
+    for (const auto& r : s.hits.in(out_of_scope_, out_of_scope_ + rules_.out_of_scope.size())) {
       t.intent = Intent::kOutOfScope;
-      t.reason = "about " + rules_.out_of_scope[i].name + ", which is handled elsewhere";
-      append(t.because, h);
+      t.reason = "about " + rules_.out_of_scope[r.rule - out_of_scope_].name + ", which is handled elsewhere";
+      append(t.because, s.hits.of(r));
       return t;
     }
   }
@@ -262,8 +255,7 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
   // thanks" is a complaint); a suggestion names a service as a matter of course, so only
   // the words of a complaint count against it.
   const std::size_t cues = hit(kComplaintCue).size();
-  bool any_category = false;
-  for (std::size_t i = 0; i < rules_.categories.size(); ++i) any_category = any_category || !s.hits[categories_ + i].empty();
+  const bool any_category = !s.hits.in(categories_, categories_ + rules_.categories.size()).empty();
   const std::size_t against = cues + (any_category ? 1u : 0u);
   const std::size_t praise = hit(kCompliment).size();
   if (praise > against && praise >= hit(kComment).size()) {
@@ -289,11 +281,11 @@ Triage Triager::classify(const parser::InboundMessage& msg, const TriageContext&
 }
 
 Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessage& msg, const AssessInput& in) const {
-  const Scanned s = scan(msg, in.ctx, in.mailbox, true);
+  const Scanned s = scan(msg, in.ctx, in.mailbox, in.explain);
   Assessment a;
   a.intent = intent_of(msg, in.ctx, s);
   a.near_misses = s.near_misses;
-  const auto& intent_hit = [&](std::size_t i) -> const std::vector<Fired>& { return s.hits[intents_ + i]; };
+  const auto intent_hit = [&](std::size_t i) { return s.hits[intents_ + i]; };
 
   // Kind. Anonymous mail follows procedure.anonymous (the council: "recorded as a comment").
   switch (a.intent.intent) {
@@ -312,25 +304,24 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     a.kind = CaseKind::kComment;
 
   // Categories: every one whose rule fired.
-  for (std::size_t i = 0; i < rules_.categories.size(); ++i) {
-    const auto& h = s.hits[categories_ + i];
-    if (!h.empty()) a.categories.push_back({rules_.categories[i].name, rules_.categories[i].label, h});
+  for (const auto& r : s.hits.in(categories_, categories_ + rules_.categories.size())) {
+    const auto& c = rules_.categories[r.rule - categories_];
+    a.categories.push_back({c.name, c.label, copy(s.hits.of(r))});
   }
 
   // Routing: the first route that fires; several departments named in substance make it
   // complex (a street name that happens to be a highways keyword does not).
   std::vector<std::string> departments;
-  for (std::size_t i = 0; i < rules_.routes.size(); ++i) {
-    const auto& h = s.hits[routes_ + i];
-    if (h.empty()) continue;
-    const auto& r = rules_.routes[i];
+  for (const auto& fired : s.hits.in(routes_, routes_ + rules_.routes.size())) {
+    const auto h = s.hits.of(fired);
+    const auto& r = rules_.routes[fired.rule - routes_];
     if (std::find(departments.begin(), departments.end(), r.department) == departments.end() &&
         named_in_substance(s.text, h))
       departments.push_back(r.department);
     if (!a.routing.department.empty()) continue;
     a.routing.department = r.department;
     a.routing.manager = resolve(cfg, r.manager);
-    a.routing.because = h;
+    a.routing.because = copy(h);
     a.routing.note = "route " + r.name + " → " + r.department;
   }
 
@@ -340,15 +331,15 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     a.complex_because.push_back({"complexity", "count", std::to_string(a.categories.size()) + " categories"});
   if (departments.size() >= 2)
     a.complex_because.push_back({"complexity", "count", std::to_string(departments.size()) + " departments"});
-  if (rules_.complex_words > 0 && s.words >= static_cast<std::size_t>(rules_.complex_words))
-    a.complex_because.push_back({"complexity", "count", std::to_string(s.words) + " words"});
+  if (const auto limit = static_cast<std::size_t>(std::max(rules_.complex_words, 0)); may_hold_words(s.body(), limit)) {
+    if (const std::size_t words = count_words(s.body()); words >= limit)
+      a.complex_because.push_back({"complexity", "count", std::to_string(words) + " words"});
+  }
   a.complex = !a.complex_because.empty();
 
-  for (std::size_t i = 0; i < rules_.complainant_types.size(); ++i) {
-    const auto& h = s.hits[complainant_types_ + i];
-    if (h.empty()) continue;
-    a.complainant_type = Decision{rules_.complainant_types[i].name, rules_.complainant_types[i].name, h};
-    break;
+  if (const auto types = s.hits.in(complainant_types_, complainant_types_ + rules_.complainant_types.size()); !types.empty()) {
+    const auto& name = rules_.complainant_types[types.front().rule - complainant_types_].name;
+    a.complainant_type = Decision{name, name, copy(s.hits.of(types.front()))};
   }
 
   // Safety and fairness flags. None of them restricts anyone: each tells a person.
@@ -358,30 +349,28 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
       {&rules_.staff_conduct, flag::kStaffConduct},
       {&rules_.personal_data, flag::kPersonalData}};
   for (std::size_t i = 0; i < 4; ++i) {
-    const auto& h = s.hits[flags_ + i];
+    const auto h = s.hits[flags_ + i];
     if (h.empty()) continue;
     const auto& [rule, name] = flag_rules[i];
     FlagDecision f;
     f.name = name;
     f.label = flag_label(name);
-    f.because = h;
+    f.because = copy(h);
     f.notify = resolve(cfg, rule->notify);
     if (!rule->department.empty() && a.routing.department.empty() && f.notify) {
       a.routing.department = rule->department;
       a.routing.manager = f.notify;
-      a.routing.because = h;
+      a.routing.because = f.because;
       a.routing.note = std::string("flag ") + name + " → " + rule->department;
     }
     a.flags.push_back(std::move(f));
   }
-  for (std::size_t i = 0; i < rules_.reviewers.size(); ++i) {
-    const auto& h = s.hits[reviewers_ + i];
-    if (h.empty()) continue;
-    const auto& r = rules_.reviewers[i];
+  for (const auto& fired : s.hits.in(reviewers_, reviewers_ + rules_.reviewers.size())) {
+    const auto& r = rules_.reviewers[fired.rule - reviewers_];
     FlagDecision f;
     f.name = flag::kConflictOfInterest;
     f.label = flag_label(f.name);
-    f.because = h;
+    f.because = copy(s.hits.of(fired));
     f.because.push_back({"reviewer." + r.role, "role", r.role});
     if (const auto* role = cfg.role(r.role)) a.conflicted.insert(a.conflicted.end(), role->people.begin(), role->people.end());
     if (!a.alternate_reviewer) a.alternate_reviewer = resolve(cfg, r.alternate);
@@ -410,11 +399,10 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
   a.serious = a.has_flag(flag::kFastTrack) || a.has_flag(flag::kStaffConduct);
 
   if (a.intent.intent == Intent::kOutOfScope) {
-    for (std::size_t i = 0; i < rules_.out_of_scope.size(); ++i) {
-      if (s.hits[out_of_scope_ + i].empty()) continue;
-      a.out_of_scope = Decision{rules_.out_of_scope[i].name, rules_.out_of_scope[i].name, s.hits[out_of_scope_ + i]};
-      a.where_to_go = rules_.out_of_scope[i].where;
-      break;
+    if (const auto fired = s.hits.in(out_of_scope_, out_of_scope_ + rules_.out_of_scope.size()); !fired.empty()) {
+      const auto& o = rules_.out_of_scope[fired.front().rule - out_of_scope_];
+      a.out_of_scope = Decision{o.name, o.name, copy(s.hits.of(fired.front()))};
+      a.where_to_go = o.where;
     }
   }
   if (a.routing.note.empty()) {

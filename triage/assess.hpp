@@ -62,7 +62,7 @@ struct Assessment {
   std::optional<config::Person> alternate_reviewer;
   std::optional<Decision> out_of_scope;
   std::string where_to_go;  ///< for out of scope
-  std::vector<Fired> near_misses;  ///< keyword matches dropped for negation or an exclude phrase
+  std::vector<Fired> near_misses;  ///< keyword matches dropped for negation or an exclude phrase; only with AssessInput::explain
 
   [[nodiscard]] bool has_flag(std::string_view name) const;
 };
@@ -73,6 +73,9 @@ struct AssessInput {
   std::string mailbox;       ///< the [[mailbox]] it came to; empty for `complaintd ingest`
   int sender_cases = 0;      ///< cases opened from this sender within the persistent window, before this one
   int sender_messages = 0;   ///< messages from this sender within the window, before this one
+  /// Collect Assessment::near_misses (`complaintd explain`). Off for ingest: a negated
+  /// mention is common ("not collected") and its excerpt costs as much as a match.
+  bool explain = false;
 };
 
 /// The config's [triage] compiled: built once per config load, immutable, shared.

@@ -10,18 +10,29 @@
 namespace complaintd::triage {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
+// std::tolower in the "C" locale (complaintd never sets another), without a call per byte.
+constexpr char c_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// `lower` == lower(`text`), without making the copy.
+bool equals_lowered(std::string_view lower, std::string_view text) {
+  return lower.size() == text.size() &&
+         std::equal(lower.begin(), lower.end(), text.begin(), [](char l, char t) { return l == c_lower(t); });
 }
 
-bool is_own(const std::string& address, const std::vector<std::string>& own) {
-  std::string a = lower(address);
-  // complaints+token@example.test is still us (plus-addressing, RFC 5233).
-  if (const auto plus = a.find('+'), at = a.find('@'); plus != std::string::npos && at != std::string::npos && plus < at)
-    a.erase(plus, at - plus);
-  return std::find(own.begin(), own.end(), a) != own.end();
+bool is_own(std::string_view address, const std::vector<std::string>& own) {
+  // complaints+token@example.test is still us (plus-addressing, RFC 5233): compared as
+  // its part before the '+' and its part from the '@', with no string made per message.
+  std::string_view head = address, tail;
+  if (const auto plus = address.find('+'), at = address.find('@');
+      plus != std::string_view::npos && at != std::string_view::npos && plus < at) {
+    head = address.substr(0, plus);
+    tail = address.substr(at);
+  }
+  return std::any_of(own.begin(), own.end(), [&](const std::string& o) {
+    const std::string_view ours = o;
+    return ours.size() == head.size() + tail.size() && equals_lowered(ours.substr(0, head.size()), head) &&
+           equals_lowered(ours.substr(head.size()), tail);
+  });
 }
 
 }  // namespace

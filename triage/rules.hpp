@@ -2,14 +2,16 @@
 // The rule matcher of triage: every rule of [triage] (and the built-in wording) compiled
 // once, and one scan of a message that says which rules fired and on what text.
 // Keywords are words, so they are found by walking one trie of all of them from each word
-// start of the text (the same matches, in the same order, as each rule's case-insensitive
-// RE2 alternation would give). Patterns run together as one RE2::Set (a single DFA pass);
+// start of the text (triage/keyword_trie.hpp: the same matches, in the same order, as each
+// rule's case-insensitive RE2 alternation would give). Patterns run together as one RE2::Set (a single DFA pass);
 // only the patterns the set says matched run again on their own, for the matched text.
 // Keywords the trie cannot read exactly like RE2 (non-ASCII, starting or ending in
 // punctuation) keep their rule on RE2, in the same set (issue 5: the set of every
 // keyword and the second pass per hit cost more than parsing the message).
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,7 @@
 #include <re2/set.h>
 
 #include "config/config.hpp"
+#include "triage/keyword_trie.hpp"
 
 
 namespace complaintd::triage {
@@ -47,6 +50,25 @@ struct RuleSpec {
   bool negatable = false;
 };
 
+/// What a scan found: every rule that fired, in the book's order, and what it fired on.
+/// One flat list instead of a list per rule: most of 200 rules fire on nothing.
+struct Hits {
+  struct Rule {
+    std::uint32_t rule;
+    std::uint32_t begin, end;  ///< its entries in `fired`
+  };
+  std::vector<Fired> fired;
+  std::vector<Rule> rules;  ///< ascending
+
+  /// What rule `i` fired on; empty when it did not. Valid while this object lives.
+  [[nodiscard]] std::span<const Fired> operator[](std::size_t i) const;
+  [[nodiscard]] std::span<const Fired> of(const Rule& r) const {
+    return std::span<const Fired>(fired).subspan(r.begin, r.end - r.begin);
+  }
+  /// The rules in [first, last) that fired.
+  [[nodiscard]] std::span<const Rule> in(std::size_t first, std::size_t last) const;
+};
+
 class RuleBook {
  public:
   explicit RuleBook(std::vector<RuleSpec> rules);
@@ -54,9 +76,9 @@ class RuleBook {
   RuleBook(RuleBook&&) noexcept;
   RuleBook& operator=(RuleBook&&) noexcept;
 
-  /// Per rule (in the order given), what fired; empty when it did not. `near_misses`
-  /// collects keyword matches dropped for negation or an `exclude` phrase, for explain.
-  [[nodiscard]] std::vector<std::vector<Fired>> scan(const ScanInput& in, std::vector<Fired>* near_misses) const;
+  /// What fired, rule by rule in the order given. `near_misses` collects keyword matches
+  /// dropped for negation or an `exclude` phrase, for explain.
+  [[nodiscard]] Hits scan(const ScanInput& in, std::vector<Fired>* near_misses) const;
 
   [[nodiscard]] std::size_t size() const { return rules_.size(); }
   [[nodiscard]] const RuleSpec& spec(std::size_t i) const { return rules_[i].spec; }
@@ -74,11 +96,11 @@ class RuleBook {
     std::size_t rule;
     int pattern;
   };
-  struct Trie;
   std::vector<Compiled> rules_;
+  std::vector<std::uint32_t> by_sender_;  ///< the rules with addresses, domains or mailboxes
   std::vector<Entry> entries_;
   std::unique_ptr<re2::RE2::Set> set_;
-  std::unique_ptr<Trie> trie_;
+  std::unique_ptr<KeywordTrie> trie_;
 };
 
 /// True when the words before `at` in the same clause negate what follows ("I was not

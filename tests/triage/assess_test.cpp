@@ -87,11 +87,18 @@ bool has_category(const Assessment& a, const std::string& name) {
 
 // ---- the matcher ----
 
+// What the book's first rule fired on (a copy: the scan's spans die with it).
+std::vector<Fired> first_rule(const RuleBook& book, const ScanInput& in, std::vector<Fired>* near_misses = nullptr) {
+  const Hits hits = book.scan(in, near_misses);
+  const auto fired = hits[0];
+  return {fired.begin(), fired.end()};
+}
+
 TEST(Rules, KeywordsAreWholeWordsAnyCaseAndStars) {
   config::MatchRule m;
   m.keywords = {"bin", "assault*", "kept waiting"};
   RuleBook book({{"r", m, false}});
-  auto hits = [&](std::string_view text) { return book.scan({text, "", ""}, nullptr)[0]; };
+  auto hits = [&](std::string_view text) { return first_rule(book, {text, "", ""}); };
   EXPECT_TRUE(hits("My BIN was left").size() == 1);
   EXPECT_TRUE(hits("the cabinet was left").empty());  // not inside a word
   EXPECT_EQ(hits("he ASSAULTED me").at(0).matched, "ASSAULTED");
@@ -114,17 +121,17 @@ TEST(Rules, SenderDomainAddressAndMailbox) {
   m.addresses = {"vip@else.test"};
   m.mailboxes = {"apprentices"};
   RuleBook book({{"r", m, false}});
-  EXPECT_EQ(book.scan({"", "a@mail.example.org", ""}, nullptr)[0].at(0).how, "domain");
-  EXPECT_TRUE(book.scan({"", "a@badexample.org", ""}, nullptr)[0].empty());
-  EXPECT_EQ(book.scan({"", "vip@else.test", ""}, nullptr)[0].at(0).how, "address");
-  EXPECT_EQ(book.scan({"", "", "apprentices"}, nullptr)[0].at(0).how, "mailbox");
+  EXPECT_EQ(first_rule(book, {"", "a@mail.example.org", ""}).at(0).how, "domain");
+  EXPECT_TRUE(first_rule(book, {"", "a@badexample.org", ""}).empty());
+  EXPECT_EQ(first_rule(book, {"", "vip@else.test", ""}).at(0).how, "address");
+  EXPECT_EQ(first_rule(book, {"", "", "apprentices"}).at(0).how, "mailbox");
 }
 
 TEST(Rules, PatternsReportTheTextTheyMatched) {
   config::MatchRule m;
   m.patterns = {R"((?i)\bA\d{2,4}\b)"};
   RuleBook book({{"r", m, false}});
-  const auto h = book.scan({"Subject\nthe a452 is flooded", "", ""}, nullptr)[0];
+  const auto h = first_rule(book, {"Subject\nthe a452 is flooded", "", ""});
   ASSERT_EQ(h.size(), 1u);
   EXPECT_EQ(h[0].how, "pattern");
   EXPECT_EQ(h[0].matched, "a452");
@@ -136,9 +143,9 @@ TEST(Rules, ExcludePhrasesCancelTheMatchInsideThem) {
   m.exclude = {"assault on common sense"};
   RuleBook book({{"r", m, true}});
   std::vector<Fired> misses;
-  EXPECT_TRUE(book.scan({"this letter is an assault on common sense", "", ""}, &misses)[0].empty());
+  EXPECT_TRUE(first_rule(book, {"this letter is an assault on common sense", "", ""}, &misses).empty());
   EXPECT_EQ(misses.at(0).how, "excluded");
-  EXPECT_FALSE(book.scan({"an assault on common sense, and then he assaulted me", "", ""}, nullptr)[0].empty());
+  EXPECT_FALSE(first_rule(book, {"an assault on common sense, and then he assaulted me", "", ""}).empty());
 }
 
 // ---- intents ----
@@ -282,6 +289,25 @@ TEST_F(Assess, ComplexityFromWordsCategoriesAndLength) {
   EXPECT_TRUE(run(mail("Long", essay)).complex);
   a = run(mail("Roads", "The pothole outside is huge and I got a parking ticket while reporting it."));
   EXPECT_TRUE(a.complex) << "two departments";
+}
+
+TEST_F(Assess, LengthCountsWordsExactlyAtTheLimit) {
+  // 800 one-letter words are the shortest text that reaches complex_words (800): the count
+  // is skipped only for texts too short to hold that many.
+  const auto words = [](int n, const char* space) {
+    std::string s = "a";
+    for (int i = 1; i < n; ++i) s += std::string(space) + "a";
+    return s;
+  };
+  const auto by_length = [](const Assessment& a) {
+    return std::any_of(a.complex_because.begin(), a.complex_because.end(),
+                       [](const Fired& f) { return f.how == "count" && f.matched.ends_with(" words"); });
+  };
+  const auto at_limit = run(mail("Long", words(800, " ")));
+  EXPECT_TRUE(by_length(at_limit));
+  EXPECT_EQ(at_limit.complex_because.back().matched, "800 words");
+  EXPECT_FALSE(by_length(run(mail("Long", words(799, " ")))));
+  EXPECT_TRUE(by_length(run(mail("Long", words(801, "\r\n\t ")))));
 }
 
 std::string why_complex(const Assessment& a) {

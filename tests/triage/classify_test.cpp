@@ -86,6 +86,21 @@ TEST(Classify, OurOwnLettersComingBackAreNotAnswered) {
   EXPECT_EQ(classify(m, ctx()).intent, Intent::kFromOurselves);
 }
 
+TEST(Classify, OwnAddressesIgnoreCaseAndAPlusTagBeforeTheAt) {
+  const std::vector<std::string> own = {"complaints@example.test", "a+b"};
+  EXPECT_TRUE(is_own_address("complaints@example.test", own));
+  EXPECT_TRUE(is_own_address("COMPLAINTS+Case-42@Example.TEST", own));
+  EXPECT_TRUE(is_own_address("complaints+@example.test", own));
+  EXPECT_FALSE(is_own_address("complaints@example.test.evil", own));
+  EXPECT_FALSE(is_own_address("complaint@example.test", own));
+  EXPECT_FALSE(is_own_address("complaints@other.test+x", own));
+  EXPECT_FALSE(is_own_address("", own));
+  // No '@': the '+' is kept and the whole address compared.
+  EXPECT_TRUE(is_own_address("A+B", own));
+  EXPECT_FALSE(is_own_address("a+c", own));
+  EXPECT_FALSE(is_own_address("complaints@example.test", {}));
+}
+
 TEST(Classify, NoSenderMeansNobodyToAnswer) {
   InboundMessage m;
   m.subject = "hello";

@@ -86,9 +86,9 @@ TEST(KeywordTrie, FiresExactlyAsTheRe2AlternationWould) {
     std::vector<Fired> trie_near, re2_near;
     const auto a = trie.scan(ScanInput{text, "", ""}, &trie_near);
     const auto b = re2.scan(ScanInput{text, "", ""}, &re2_near);
-    ASSERT_EQ(a.size(), b.size());
-    for (std::size_t r = 0; r < a.size(); ++r) {
-      EXPECT_EQ(a[r], b[r]) << trie.spec(r).name << " on: " << text;
+    for (std::size_t r = 0; r < trie.size(); ++r) {
+      EXPECT_EQ(std::vector<Fired>(a[r].begin(), a[r].end()), std::vector<Fired>(b[r].begin(), b[r].end()))
+          << trie.spec(r).name << " on: " << text;
       fired += static_cast<int>(a[r].size());
     }
     EXPECT_EQ(trie_near, re2_near) << text;
