@@ -34,6 +34,7 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import datetime
 import email.message
 import email.policy
 import email.utils
@@ -895,6 +896,94 @@ class MailServers:
         with self.imap(user, password) as conn:
             typ, data = conn.create(imap_quote(folder))
             _check(typ, data, f"CREATE {folder}")
+
+
+class RunningDaemon:
+    """`complaintd run` with its log read as it is written, so a test can act on an event."""
+
+    def __init__(self, config: str | os.PathLike) -> None:
+        self.proc = subprocess.Popen([complaintd_binary(), "run", "--config", str(config)],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+
+    def wait_for_log(self, pattern: str, timeout: float = 60, after: int = 0) -> str:
+        """The first line from index `after` on that matches; fails after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self.lines[after:]:
+                    if re.search(pattern, line):
+                        return line
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise AssertionError(f"no log line matching {pattern!r} after {timeout} s:\n{self.log}")
+                self._changed.wait(min(left, 0.5))
+
+    def count(self, pattern: str, after: int = 0) -> int:
+        with self._changed:
+            return sum(1 for line in self.lines[after:] if re.search(pattern, line))
+
+    def times(self, pattern: str, after: int = 0) -> list[tuple[float, str]]:
+        """(time.time() of the log line's timestamp, line) for each matching line."""
+        with self._changed:
+            lines = self.lines[after:]
+        return [(datetime.datetime.fromisoformat(line.split(" ", 1)[0]).timestamp(), line)
+                for line in lines if re.search(pattern, line)]
+
+    def mark(self) -> int:
+        """Index of the next log line, for `after=`."""
+        with self._changed:
+            return len(self.lines)
+
+    def cpu_seconds(self) -> float:
+        with open(f"/proc/{self.proc.pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def terminate(self, timeout: float = 20) -> tuple[int, float]:
+        """SIGTERM; the exit status and the seconds it took (killed after `timeout`)."""
+        started = time.monotonic()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        elapsed = time.monotonic() - started
+        self._reader.join(timeout=10)
+        return self.proc.returncode, elapsed
+
+    def stop(self) -> int:
+        """SIGTERM and wait; the exit status (for addCleanup)."""
+        code, _ = self.terminate()
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+        return code
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._reader.join(timeout=10)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+    @property
+    def log(self) -> str:
+        with self._changed:
+            return "".join(self.lines)
 
 
 class MailTestCase(unittest.TestCase):

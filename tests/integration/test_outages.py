@@ -20,7 +20,6 @@ set it above 30 to see the second retry come 60 s after the first.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import email
 import email.message
 import email.policy
@@ -28,12 +27,10 @@ import email.utils
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 from collections import Counter
@@ -73,81 +70,6 @@ def complaint(tag: str, i: int, body_bytes: int = 600, attachment: bytes | None 
     return msg.as_bytes()
 
 
-class Daemon:
-    """`complaintd run` with its log read as it is written, so the test can act on an event."""
-
-    def __init__(self, config: Path) -> None:
-        self.proc = subprocess.Popen([harness.complaintd_binary(), "run", "--config", str(config)],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            with self._changed:
-                self.lines.append(line)
-                self._changed.notify_all()
-
-    def wait_for_log(self, pattern: str, timeout: float = 60, after: int = 0) -> str:
-        """The first line from index `after` on that matches; fails after `timeout` s."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for line in self.lines[after:]:
-                    if re.search(pattern, line):
-                        return line
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    raise AssertionError(f"no log line matching {pattern!r} after {timeout} s:\n{self.log}")
-                self._changed.wait(min(left, 0.5))
-
-    def count(self, pattern: str, after: int = 0) -> int:
-        with self._changed:
-            return sum(1 for line in self.lines[after:] if re.search(pattern, line))
-
-    def times(self, pattern: str, after: int = 0) -> list[tuple[float, str]]:
-        """(time.time() of the log line's timestamp, line) for each matching line."""
-        out = []
-        with self._changed:
-            lines = self.lines[after:]
-        for line in lines:
-            if re.search(pattern, line):
-                stamp = line.split(" ", 1)[0]
-                out.append((datetime.datetime.fromisoformat(stamp).timestamp(), line))
-        return out
-
-    def mark(self) -> int:
-        with self._changed:
-            return len(self.lines)
-
-    def cpu_seconds(self) -> float:
-        with open(f"/proc/{self.proc.pid}/stat", "rb") as f:
-            fields = f.read().rsplit(b")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._reader.join(timeout=10)
-        if self.proc.stderr is not None:
-            self.proc.stderr.close()
-        return self.proc.returncode
-
-    @property
-    def log(self) -> str:
-        with self._changed:
-            return "".join(self.lines)
-
-
 class OutageTest(harness.MailTestCase):
     """What every outage test shares: a daemon on the servers, a database wherever the test
     puts it, and the checks that nothing was lost or done twice."""
@@ -172,7 +94,7 @@ class OutageTest(harness.MailTestCase):
             max_per_address = 0
             """)
         self.sent: list[str] = []  # Message-IDs of the complaints, in the order appended
-        self.daemon: Daemon | None = None
+        self.daemon: harness.RunningDaemon | None = None
         # Run last (cleanups are LIFO): servers back, mailboxes empty for the next test.
         self.addCleanup(self.clear_mailboxes)
 
@@ -187,8 +109,8 @@ class OutageTest(harness.MailTestCase):
         for user in USERS:
             self.servers.clear_folder(user)
 
-    def start_daemon(self) -> Daemon:
-        self.daemon = Daemon(self.config)
+    def start_daemon(self) -> harness.RunningDaemon:
+        self.daemon = harness.RunningDaemon(self.config)
         self.addCleanup(self.daemon.stop)
         return self.daemon
 

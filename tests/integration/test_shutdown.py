@@ -10,12 +10,9 @@ import email
 import email.policy
 import re
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 from pathlib import Path
@@ -36,62 +33,6 @@ def unit_stop_timeout() -> float:
     m = re.search(r"^TimeoutStopSec=(\d+)s$", unit, re.M)
     assert m, "the unit has no TimeoutStopSec=Ns"
     return float(m.group(1))
-
-
-class Daemon:
-    """`complaintd run` with its log read as it is written, so the test can act on an event."""
-
-    def __init__(self, config: Path) -> None:
-        self.proc = subprocess.Popen([harness.complaintd_binary(), "run", "--config", str(config)],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            with self._changed:
-                self.lines.append(line)
-                self._changed.notify_all()
-
-    def wait_for_log(self, pattern: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not any(re.search(pattern, line) for line in self.lines):
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    raise AssertionError(f"no log line matching {pattern!r}:\n{self.log}")
-                self._changed.wait(min(left, 0.5))
-
-    def stop(self) -> tuple[int, float]:
-        """SIGTERM; the exit status and the seconds it took (the process is killed, and the
-        test fails, if it outlives twice the unit's stop timeout)."""
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=2 * unit_stop_timeout())
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        elapsed = time.monotonic() - started
-        self._reader.join(timeout=10)
-        return self.proc.returncode, elapsed
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(timeout=10)
-        if self.proc.stderr is not None:
-            self.proc.stderr.close()
-
-    @property
-    def log(self) -> str:
-        with self._changed:
-            return "".join(self.lines)
 
 
 class StopWhileWorking(harness.MailTestCase):
@@ -126,8 +67,8 @@ class StopWhileWorking(harness.MailTestCase):
         self.assertEqual(self.servers.count(COMPLAINTS), MESSAGES)
         return ids
 
-    def start(self) -> Daemon:
-        daemon = Daemon(self.config)
+    def start(self) -> harness.RunningDaemon:
+        daemon = harness.RunningDaemon(self.config)
         self.addCleanup(daemon.kill)
         return daemon
 
@@ -135,8 +76,8 @@ class StopWhileWorking(harness.MailTestCase):
         with sqlite3.connect(self.db, timeout=10) as db:
             return db.execute(sql).fetchall()
 
-    def stop_and_check(self, daemon: Daemon) -> None:
-        code, elapsed = daemon.stop()
+    def stop_and_check(self, daemon: harness.RunningDaemon) -> None:
+        code, elapsed = daemon.terminate(timeout=2 * unit_stop_timeout())
         timeout = unit_stop_timeout()
         self.assertEqual(code, 0, daemon.log)
         self.assertLess(elapsed, timeout, f"took {elapsed:.1f} s, TimeoutStopSec={timeout:.0f}s\n{daemon.log}")
