@@ -958,4 +958,6 @@ boost::asio::awaitable<Result<void>> ImapClient::move(const std::vector<std::uin
   co_return Result<void>{};
 }
 
+std::string imap_mailbox_argument(std::string_view utf8_name) { return quoted(mailbox_utf7(utf8_name)); }
+
 }  // namespace complaintd::daemon
