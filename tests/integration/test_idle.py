@@ -79,13 +79,19 @@ class Daemon:
             self.proc.wait()
         elapsed = time.monotonic() - started
         self._reader.join(timeout=10)
+        self._close()
         return self.proc.returncode, elapsed
+
+    def _close(self) -> None:
+        if self.proc.stderr is not None and not self._reader.is_alive():
+            self.proc.stderr.close()
 
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         self._reader.join(timeout=10)
+        self._close()
 
     @property
     def log(self) -> str:
