@@ -100,6 +100,7 @@ class App {
       poll_timers_.emplace_back(io_);
     }
     poll_wanted_.assign(pollers_.size(), false);
+    poll_failing_.assign(pollers_.size(), false);
   }
 
   int run_once() {
@@ -215,7 +216,11 @@ class App {
         // never less often than the configured interval.
         if (failures++ == 0) failing_since = std::chrono::steady_clock::now();
         wait = std::max(interval, backoff(failures));
-        if (!poll_wanted_[index]) spdlog::info("mailbox={} event=retry-scheduled in_seconds={}", p.name(), wait.count());
+        // The backoff rules while polls fail: news from the IDLE connection does not cut it
+        // short (a database that cannot be written would fail again at every new message).
+        poll_wanted_[index] = false;
+        poll_failing_[index] = true;
+        spdlog::info("mailbox={} event=retry-scheduled in_seconds={}", p.name(), wait.count());
       } else {
         if (failures > 0) {
           const auto down = std::chrono::steady_clock::now() - failing_since;
@@ -223,6 +228,7 @@ class App {
                        std::chrono::duration_cast<seconds>(down).count());
         }
         failures = 0;
+        poll_failing_[index] = false;
         if (r->new_cases > 0 || r->follow_ups > 0) {
           // Acknowledge, confirm a staff reply, send a response now, not at the next tick;
           // and new or moved deadlines may be earlier than the armed one.
@@ -238,7 +244,7 @@ class App {
 
   // The IDLE connection reported new mail (RFC 2177): poll now rather than at the interval.
   void wake_poller(std::size_t index) {
-    if (stopping_) return;
+    if (stopping_ || poll_failing_[index]) return;
     poll_wanted_[index] = true;
     poll_timers_[index].cancel();
   }
@@ -402,6 +408,7 @@ class App {
   std::vector<std::unique_ptr<MailboxPoller>> pollers_;
   std::vector<asio::steady_timer> poll_timers_;
   std::vector<bool> poll_wanted_;  ///< per mailbox: poll again as soon as the current poll ends
+  std::vector<bool> poll_failing_;  ///< per mailbox: the last poll failed (backing off)
   std::vector<std::unique_ptr<ImapIdle>> idles_;
   asio::steady_timer sender_timer_;
   asio::steady_timer deadline_timer_;
