@@ -128,9 +128,12 @@ class Idle(harness.MailTestCase):
             CUSTOMER, COMPLAINTS, f"Streetlight out {n}", f"The streetlight outside number {n} is out."))
         return started
 
-    def wait_for_ack(self, n: int, started: float, timeout: float) -> float:
+    def wait_for_ack(self, n: int, started: float, timeout: float, daemon: Daemon | None = None) -> float:
         """Seconds from `started` until the customer's INBOX holds `n` acknowledgements."""
-        messages = self.servers.wait_for_messages(CUSTOMER, count=n, timeout=timeout)
+        try:
+            messages = self.servers.wait_for_messages(CUSTOMER, count=n, timeout=timeout)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n--- the daemon's log ---\n{daemon.log if daemon else ''}") from None
         elapsed = time.monotonic() - started
         subjects = [str(email.message_from_bytes(m.raw, policy=email.policy.default)["Subject"]) for m in messages]
         self.assertEqual(len(messages), n, subjects)
@@ -144,13 +147,13 @@ class Idle(harness.MailTestCase):
         # on only the push can bring the complaint in before a minute has passed.
         time.sleep(1)
 
-        elapsed = self.wait_for_ack(1, self.complain(), timeout=IDLE_BUDGET)
+        elapsed = self.wait_for_ack(1, self.complain(), timeout=IDLE_BUDGET, daemon=daemon)
         print(f"{self.id()}: acknowledged {elapsed:.2f} s after submission (IDLE)", file=sys.stderr)
 
         # A reload leaves the IDLE connection alone (mailbox settings need a restart).
         daemon.proc.send_signal(signal.SIGHUP)
         daemon.wait_for_log(r"event=reloaded")
-        elapsed = self.wait_for_ack(2, self.complain(), timeout=IDLE_BUDGET)
+        elapsed = self.wait_for_ack(2, self.complain(), timeout=IDLE_BUDGET, daemon=daemon)
         print(f"{self.id()}: after SIGHUP {elapsed:.2f} s", file=sys.stderr)
 
         # Dovecot goes away: the IDLE connection is lost, reconnects with backoff once Dovecot
@@ -160,7 +163,7 @@ class Idle(harness.MailTestCase):
         self.servers.start_server("dovecot")
         daemon.wait_for_log(r"event=idle-started", occurrences=2, timeout=30)
         time.sleep(0.5)
-        elapsed = self.wait_for_ack(3, self.complain(), timeout=IDLE_BUDGET)
+        elapsed = self.wait_for_ack(3, self.complain(), timeout=IDLE_BUDGET, daemon=daemon)
         print(f"{self.id()}: after Dovecot's restart {elapsed:.2f} s", file=sys.stderr)
 
         code, stop_seconds = daemon.stop()
