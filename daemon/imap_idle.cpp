@@ -161,7 +161,8 @@ ImapIdle::ImapIdle(asio::io_context& io, std::string mailbox, ImapEndpoint endpo
       mailbox_(std::move(mailbox)),
       endpoint_(std::move(endpoint)),
       on_new_mail_(std::move(on_new_mail)),
-      timer_(io) {}
+      timer_(io),
+      reidle_after_(kReidle) {}
 
 ImapIdle::~ImapIdle() {
   stop();
@@ -394,7 +395,9 @@ asio::awaitable<ImapIdle::Ended> ImapIdle::session() {
   if (!co_await send(tag + " CAPABILITY\r\n", error)) co_return lost("CAPABILITY: " + error);
   auto reply = co_await await_tagged(tag, error, &capabilities);
   if (!reply) co_return lost("CAPABILITY: " + error);
-  if (!has_capability_atom(capabilities, "IDLE")) {
+  const auto& ignored = endpoint_.ignore_capabilities;
+  if (!has_capability_atom(capabilities, "IDLE") ||
+      std::any_of(ignored.begin(), ignored.end(), [](const std::string& c) { return iequals(c, "IDLE"); })) {
     end.outcome = Outcome::kUnavailable;
     end.reason = "the server does not advertise IDLE";
     co_return end;
@@ -434,7 +437,7 @@ asio::awaitable<ImapIdle::Ended> ImapIdle::session() {
       // What arrived while there was no IDLE connection (since the last poll) is fetched now.
       on_new_mail_();
     }
-    const auto reidle_at = Clock::now() + kReidle;
+    const auto reidle_at = Clock::now() + reidle_after_;
     for (;;) {
       auto line = co_await read_line(reidle_at, error);
       if (!line) {

@@ -73,6 +73,8 @@ class ImapIdle {
   boost::asio::awaitable<void> run();
   /// Ends run() soon (a connect in progress is aborted within about a second).
   void stop();
+  /// How long one IDLE command lasts before DONE and a new IDLE (29 minutes; tests shorten it).
+  void set_reidle_interval(std::chrono::steady_clock::duration d) { reidle_after_ = d; }
 
  private:
   struct Connect;  // the connect-and-login job handed to a thread
@@ -107,6 +109,7 @@ class ImapIdle {
   std::thread connect_thread_;
   void* easy_ = nullptr;  ///< CURL*: the logged-in connection (curl owns its socket)
   ImapLineReader reader_;
+  std::chrono::steady_clock::duration reidle_after_;
   unsigned tags_ = 0;
   bool idling_ = false;  ///< an IDLE command is in progress
   bool stopping_ = false;
