@@ -8,9 +8,10 @@
 //
 // Why the connect runs as a blocking curl_easy_perform on a thread of its own rather than
 // on the shared multi handle (net/curl_multi.cpp):
-//  - curl_multi_remove_handle closes a CONNECT_ONLY connection at once (curl 7.88 multi.c:
-//    "this easy handle cannot find the connection anymore once removed"), and the shared
-//    CurlMulti removes every handle when its transfer completes;
+//  - a CONNECT_ONLY handle can send over its connection only while it stays in the multi
+//    handle that made it: after curl_multi_remove_handle, curl_easy_send fails with
+//    CURLE_UNSUPPORTED_PROTOCOL (measured with curl 7.88), and the shared CurlMulti removes
+//    every handle when its transfer completes;
 //  - that CurlMulti registers every socket it opens with the io_context's reactor, and the
 //    IDLE socket must be waited on by us: the same descriptor twice in one epoll set fails.
 //  - on its own easy handle curl keeps the connection (its private multi) for
