@@ -220,7 +220,7 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
         continue;
       }
       r.check_unknown(*t, prefix, {"name", "url", "username", "password", "password_file", "address", "folder",
-                                   "poll_interval", "processed_folder", "tls_ca_file", "tls_verify"});
+                                   "poll_interval", "processed_folder", "tls_ca_file", "tls_verify", "idle"});
       MailboxConfig m;
       if (auto v = r.string(*t, prefix, "name", true)) {
         m.name = *v;
@@ -244,6 +244,7 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
       if (auto v = r.string(*t, prefix, "processed_folder", false)) m.processed_folder = *v;
       if (auto v = r.string(*t, prefix, "tls_ca_file", false)) m.tls_ca_file = resolve(*v).string();
       if (auto v = r.boolean(*t, prefix, "tls_verify")) m.tls_verify = *v;
+      if (auto v = r.boolean(*t, prefix, "idle")) m.idle = *v;
       cfg.mailboxes.push_back(std::move(m));
     }
     if (boxes->empty()) r.error(boxes, "mailbox", "at least one [[mailbox]] is required");

@@ -49,6 +49,9 @@ struct MailboxConfig {
   std::optional<std::string> processed_folder;
   std::string tls_ca_file;  ///< extra CA bundle for imaps:// (e.g. a private CA)
   bool tls_verify = true;
+  /// IMAP IDLE (RFC 2177) on a second connection: new mail is polled at once. Polling at
+  /// poll_interval continues either way.
+  bool idle = true;
 
   bool operator==(const MailboxConfig&) const = default;
 };

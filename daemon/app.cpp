@@ -14,6 +14,7 @@
 #include <csignal>
 #include <list>
 
+#include "daemon/imap_idle.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/mailbox_poller.hpp"
 #include "daemon/metrics.hpp"
@@ -98,6 +99,8 @@ class App {
       pollers_.push_back(std::make_unique<MailboxPoller>(multi_, *store_, rt_, m));
       poll_timers_.emplace_back(io_);
     }
+    poll_wanted_.assign(pollers_.size(), false);
+    poll_failing_.assign(pollers_.size(), false);
   }
 
   int run_once() {
@@ -120,8 +123,13 @@ class App {
     });
     std::size_t i = 0;
     for (auto& p : pollers_) {
-      asio::co_spawn(io_, poll_loop(*p, poll_timers_[i], rt_->config.mailboxes[i].poll_interval),
+      asio::co_spawn(io_, poll_loop(*p, i, rt_->config.mailboxes[i].poll_interval),
                      on_exit(exit_code_, io_, "mailbox-poller"));
+      if (rt_->config.mailboxes[i].idle) {
+        const auto& m = rt_->config.mailboxes[i];
+        idles_.push_back(std::make_unique<ImapIdle>(io_, m.name, imap_endpoint(m), [this, i] { wake_poller(i); }));
+        asio::co_spawn(io_, idle_loop(*idles_.back()), on_exit(exit_code_, io_, "imap-idle"));
+      }
       ++i;
     }
     asio::co_spawn(io_, send_loop(), on_exit(exit_code_, io_, "outbox-sender"));
@@ -189,11 +197,14 @@ class App {
     }
   }
 
-  asio::awaitable<void> poll_loop(MailboxPoller& p, asio::steady_timer& timer, seconds interval) {
+  asio::awaitable<void> poll_loop(MailboxPoller& p, std::size_t index, seconds interval) {
     ++active_;
+    asio::steady_timer& timer = poll_timers_[index];
     int failures = 0;
     auto failing_since = std::chrono::steady_clock::now();
     while (!stopping_) {
+      // Cleared before the poll: news that arrives during it is looked for straight after.
+      poll_wanted_[index] = false;
       auto r = co_await p.poll_once();
       log_poll(p, r);
       notify_status(p, r);
@@ -205,6 +216,10 @@ class App {
         // never less often than the configured interval.
         if (failures++ == 0) failing_since = std::chrono::steady_clock::now();
         wait = std::max(interval, backoff(failures));
+        // The backoff rules while polls fail: news from the IDLE connection does not cut it
+        // short (a database that cannot be written would fail again at every new message).
+        poll_wanted_[index] = false;
+        poll_failing_[index] = true;
         spdlog::info("mailbox={} event=retry-scheduled in_seconds={}", p.name(), wait.count());
       } else {
         if (failures > 0) {
@@ -213,6 +228,7 @@ class App {
                        std::chrono::duration_cast<seconds>(down).count());
         }
         failures = 0;
+        poll_failing_[index] = false;
         if (r->new_cases > 0 || r->follow_ups > 0) {
           // Acknowledge, confirm a staff reply, send a response now, not at the next tick;
           // and new or moved deadlines may be earlier than the armed one.
@@ -220,8 +236,22 @@ class App {
           deadline_timer_.cancel();
         }
       }
+      if (poll_wanted_[index]) continue;
       co_await sleep_for(timer, wait);
     }
+    finished();
+  }
+
+  // The IDLE connection reported new mail (RFC 2177): poll now rather than at the interval.
+  void wake_poller(std::size_t index) {
+    if (stopping_ || poll_failing_[index]) return;
+    poll_wanted_[index] = true;
+    poll_timers_[index].cancel();
+  }
+
+  asio::awaitable<void> idle_loop(ImapIdle& idle) {
+    ++active_;
+    co_await idle.run();
     finished();
   }
 
@@ -343,6 +373,7 @@ class App {
     sd_notify(0, "STOPPING=1");
     stopping_ = true;
     for (auto& p : pollers_) p->request_stop();
+    for (auto& idle : idles_) idle->stop();
     sender_.request_stop();
     for (auto& t : poll_timers_) t.cancel();
     sender_timer_.cancel();
@@ -376,6 +407,9 @@ class App {
   OutboxSender sender_;
   std::vector<std::unique_ptr<MailboxPoller>> pollers_;
   std::vector<asio::steady_timer> poll_timers_;
+  std::vector<bool> poll_wanted_;  ///< per mailbox: poll again as soon as the current poll ends
+  std::vector<bool> poll_failing_;  ///< per mailbox: the last poll failed (backing off)
+  std::vector<std::unique_ptr<ImapIdle>> idles_;
   asio::steady_timer sender_timer_;
   asio::steady_timer deadline_timer_;
   asio::steady_timer watchdog_timer_;

@@ -561,6 +561,7 @@ struct ImapClient::Command {
   std::uint32_t uid = 0;  ///< for curl's own FETCH (URL ";UID=n")
   long buffer_size = 0;   ///< CURLOPT_BUFFERSIZE; 0: curl's default (16 kB)
   long timeout = kResponseTimeoutSeconds;
+  bool fresh = false;     ///< CURLOPT_FRESH_CONNECT: a new connection, not the pooled one
 };
 
 struct ImapClient::Exchange {
@@ -613,6 +614,7 @@ boost::asio::awaitable<ImapClient::Exchange> ImapClient::exchange(const Command&
   if (!endpoint_.username.empty()) curl_easy_setopt(h, CURLOPT_USERNAME, endpoint_.username.c_str());
   if (!endpoint_.password.empty()) curl_easy_setopt(h, CURLOPT_PASSWORD, endpoint_.password.c_str());
   if (!command.request.empty()) curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, command.request.c_str());
+  if (command.fresh) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &x.stream);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
@@ -693,8 +695,15 @@ bool ImapClient::has_capability(std::string_view name) const {
 
 boost::asio::awaitable<Result<MailboxStatus>> ImapClient::status() {
   const std::string what = "STATUS " + endpoint_.folder;
-  const Command command("", "STATUS " + quoted(mailbox_utf7(endpoint_.folder)) + " (UIDVALIDITY UIDNEXT MESSAGES)");
-  const Exchange x = co_await exchange(command);
+  Command command("", "STATUS " + quoted(mailbox_utf7(endpoint_.folder)) + " (UIDVALIDITY UIDNEXT MESSAGES)");
+  Exchange x = co_await exchange(command);
+  if (x.code == CURLE_RECV_ERROR || x.code == CURLE_SEND_ERROR || x.code == CURLE_GOT_NOTHING) {
+    // STATUS opens every poll, after the longest pause: a pooled connection the server has
+    // closed meanwhile (a restart's "* BYE", an idle timeout) fails here, although the
+    // server may be answering again; once more on a new connection before calling it down.
+    command.fresh = true;
+    x = co_await exchange(command);
+  }
   if (x.code != CURLE_OK) co_return Error{failure(what, x)};
   std::vector<Token> t;
   for (const Response& r : x.stream.responses()) {
@@ -957,5 +966,7 @@ boost::asio::awaitable<Result<void>> ImapClient::move(const std::vector<std::uin
   }
   co_return Result<void>{};
 }
+
+std::string imap_mailbox_argument(std::string_view utf8_name) { return quoted(mailbox_utf7(utf8_name)); }
 
 }  // namespace complaintd::daemon

@@ -40,6 +40,9 @@ struct FetchedMessage {
   std::string raw;  ///< exact bytes of BODY[]
 };
 
+/// A mailbox name as an IMAP command argument: modified UTF-7 (RFC 3501 §5.1.3), quoted.
+std::string imap_mailbox_argument(std::string_view utf8_name);
+
 class ImapClient {
  public:
   ImapClient(net::CurlMulti& multi, ImapEndpoint endpoint);

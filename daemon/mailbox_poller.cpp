@@ -20,7 +20,9 @@ triage::Instant now_utc() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-ImapEndpoint endpoint_of(const config::MailboxConfig& m) {
+}  // namespace
+
+ImapEndpoint imap_endpoint(const config::MailboxConfig& m) {
   ImapEndpoint e;
   e.url = m.url;
   e.username = m.username;
@@ -31,15 +33,13 @@ ImapEndpoint endpoint_of(const config::MailboxConfig& m) {
   return e;
 }
 
-}  // namespace
-
 MailboxPoller::MailboxPoller(net::CurlMulti& multi, store::Store& store, std::shared_ptr<const Runtime> rt,
                              const config::MailboxConfig& mailbox)
     : store_(store),
       rt_(std::move(rt)),
       name_(mailbox.name),
       processed_folder_(mailbox.processed_folder),
-      imap_(multi, endpoint_of(mailbox)) {}
+      imap_(multi, imap_endpoint(mailbox)) {}
 
 boost::asio::awaitable<Result<void>> MailboxPoller::finish_server_actions(std::uint32_t uidvalidity,
                                                                           const std::vector<std::uint32_t>& uids) {

@@ -29,6 +29,9 @@ struct PollStats {
   std::vector<double> ingest_seconds;  ///< per message: from the start of its batch's fetch to its commit
 };
 
+/// The IMAP server, credentials and TLS settings of a configured mailbox.
+ImapEndpoint imap_endpoint(const config::MailboxConfig& mailbox);
+
 class MailboxPoller {
  public:
   MailboxPoller(net::CurlMulti& multi, store::Store& store, std::shared_ptr<const Runtime> rt,

@@ -36,11 +36,18 @@ TEST(Config, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c.mailboxes[0].folder, "INBOX");
   EXPECT_EQ(c.mailboxes[0].poll_interval, std::chrono::seconds(60));
   EXPECT_FALSE(c.mailboxes[0].processed_folder);
+  EXPECT_TRUE(c.mailboxes[0].idle);
   EXPECT_EQ(c.smtp.from_name, "Test Council");
   ASSERT_EQ(c.stages.size(), 1u);
   EXPECT_EQ(c.stages[0].respond_within, (Duration{20, Duration::Unit::kWorkingDays}));
   const std::array<bool, 7> weekdays{true, true, true, true, true, false, false};
   EXPECT_EQ(c.calendar.working_days, weekdays);
+}
+
+TEST(Config, IdleCanBeTurnedOff) {
+  auto r = parse(with("address = \"complaints@example.test\"", "address = \"complaints@example.test\"\nidle = false"));
+  ASSERT_TRUE(r.config) << errors_of(r);
+  EXPECT_FALSE(r.config->mailboxes[0].idle);
 }
 
 TEST(Config, FullConfig) {
@@ -128,6 +135,10 @@ INSTANTIATE_TEST_SUITE_P(
                 "mailbox[1].password_file", "cannot read /nonexistent/pw"},
         BadCase{"bad_interval", with("address = \"complaints@example.test\"", "address = \"complaints@example.test\"\npoll_interval = \"often\""), 12,
                 "mailbox[1].poll_interval", "must be seconds"},
+        BadCase{"bad_idle", with("address = \"complaints@example.test\"", "address = \"complaints@example.test\"\nidle = \"no\""), 12,
+                "mailbox[1].idle", ""},
+        BadCase{"idle_typo", with("address = \"complaints@example.test\"", "address = \"complaints@example.test\"\nidel = false"), 12,
+                "mailbox[1].idel", "did you mean \"idle\""},
         BadCase{"bad_timezone", with("name = \"Test Council\"", "name = \"T\"\ntimezone = \"Europe/Londn\""), 4,
                 "service.timezone", "unknown time zone"},
         BadCase{"bad_reference_no_seq", with("name = \"Test Council\"", "name = \"T\"\nreference_format = \"CMP-{year}\""), 4,
