@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -178,6 +179,46 @@ bool read_sequence(std::string_view p, std::size_t& i, std::vector<std::string>&
   return true;
 }
 
+
+// How far either side of a keyword match its rule's exclude phrases are looked for.
+constexpr std::size_t kExcludeWindow = 60;
+
+// Whether one of a rule's exclude phrases covers [begin, end): the first listed phrase at
+// the leftmost start within kExcludeWindow bytes either side, then the same after its end.
+bool excluded_by_re2(const RE2& exclude, re2::StringPiece text, std::size_t begin, std::size_t end) {
+  const std::size_t from = begin > kExcludeWindow ? begin - kExcludeWindow : 0;
+  const std::size_t to = std::min(text.size(), end + kExcludeWindow);
+  re2::StringPiece x;
+  for (std::size_t xpos = from; xpos < to && exclude.Match(text, xpos, to, RE2::UNANCHORED, &x, 1);) {
+    const auto xb = static_cast<std::size_t>(x.data() - text.data());
+    if (xb <= begin && xb + x.size() >= end) return true;
+    xpos = xb + std::max<std::size_t>(x.size(), 1);
+  }
+  return false;
+}
+
+// The same from the trie's occurrences of the phrases (`phrases`, sorted; this rule's are
+// those of rule `id`), as RE2 would find them in the window: leftmost start, first listed
+// phrase there. Unknown (RE2 decides) when a phrase runs past the window's end, where RE2
+// would see a shorter match or none.
+std::optional<bool> excluded(const std::vector<KeywordTrie::Hit>& phrases, std::uint32_t id, std::size_t begin,
+                             std::size_t end, std::size_t size) {
+  const std::size_t from = begin > kExcludeWindow ? begin - kExcludeWindow : 0;
+  const std::size_t to = std::min(size, end + kExcludeWindow);
+  auto it = std::lower_bound(phrases.begin(), phrases.end(), std::pair<std::uint32_t, std::size_t>(id, from),
+                             [](const KeywordTrie::Hit& h, const std::pair<std::uint32_t, std::size_t>& k) {
+                               return h.rule < k.first || (h.rule == k.first && h.begin < k.second);
+                             });
+  std::size_t xpos = from;
+  for (; it != phrases.end() && it->rule == id && it->begin < to; ++it) {
+    if (it->end > to) return std::nullopt;
+    if (it->begin < xpos) continue;
+    if (it->begin <= begin && it->end >= end) return true;
+    xpos = it->begin + std::max<std::size_t>(it->end - it->begin, 1);
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string keyword_regex(std::string_view keyword) {
@@ -280,6 +321,10 @@ RuleBook::RuleBook(std::vector<RuleSpec> rules) {
       for (std::size_t k = 0; k < kw.size(); ++k) {
         trie_->add(kw[k], static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(k));
       }
+      const auto& ex = spec.match.exclude;
+      c.exclude_in_trie = c.exclude != nullptr && std::all_of(ex.begin(), ex.end(), KeywordTrie::readable);
+      for (std::size_t k = 0; c.exclude_in_trie && k < ex.size(); ++k)
+        trie_->add(ex[k], static_cast<std::uint32_t>(rules.size() + index), static_cast<std::uint32_t>(k));
     } else if (c.keywords && set_->Add(c.keywords->pattern(), nullptr) >= 0) {
       if (untriggered_->Add(c.keywords->pattern(), nullptr) >= 0)
         untriggered_entries_.push_back(static_cast<std::uint32_t>(entries_.size()));
@@ -360,6 +405,12 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
     found.pop_back();
   }
 
+  // Then the exclude phrases' occurrences, by rule (rules_.size() + the rule's index).
+  const auto phrases_from = std::lower_bound(found.begin(), found.end(), rules_.size(),
+                                             [](const KeywordTrie::Hit& h, std::size_t r) { return h.rule < r; });
+  const std::vector<KeywordTrie::Hit> phrases(phrases_from, found.end());
+  found.erase(phrases_from, found.end());
+
   std::vector<int> hits;
   bool all = set_ == nullptr;
   if (!all && !entries_.empty()) {
@@ -406,17 +457,14 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
     if (again && !near_misses) return false;
     if (rule.exclude) {
       // An exclude phrase that covers this match cancels it ("an assault on common sense").
-      const std::size_t from = begin > 60 ? begin - 60 : 0;
-      re2::StringPiece x;
-      std::size_t xpos = from;
-      while (xpos < std::min(text.size(), end + 60) &&
-             rule.exclude->Match(text, xpos, std::min(text.size(), end + 60), RE2::UNANCHORED, &x, 1)) {
-        const auto xb = static_cast<std::size_t>(x.data() - text.data());
-        if (xb <= begin && xb + x.size() >= end) {
-          if (near_misses) near_misses->push_back({rule.spec.name, "excluded", excerpt(in.text, begin, end)});
-          return false;
-        }
-        xpos = xb + std::max<std::size_t>(x.size(), 1);
+      std::optional<bool> cut;
+      if (rule.exclude_in_trie && !odd_folds)
+        cut = excluded(phrases, static_cast<std::uint32_t>(rules_.size() + static_cast<std::size_t>(&rule - rules_.data())),
+                       begin, end, text.size());
+      if (!cut) cut = excluded_by_re2(*rule.exclude, text, begin, end);
+      if (*cut) {
+        if (near_misses) near_misses->push_back({rule.spec.name, "excluded", excerpt(in.text, begin, end)});
+        return false;
       }
     }
     if (rule.spec.negatable && negated_before(in.text, begin)) {

@@ -94,6 +94,7 @@ class RuleBook {
     std::unique_ptr<re2::RE2> exclude;
     std::vector<std::unique_ptr<re2::RE2>> patterns;
     bool in_trie = false;  ///< its keywords are found by the trie, not by the set
+    bool exclude_in_trie = false;  ///< and its exclude phrases too (as rule `size() + its index`)
   };
   /// Which rule and which of its regexes a set entry stands for (-1: the keywords).
   struct Entry {

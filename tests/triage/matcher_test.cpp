@@ -67,6 +67,16 @@ std::vector<std::string> texts() {
       // text with either is read by RE2 throughout.
       "He kic\xE2\x84\xAA" "ed me. Bin\xC5\xBF not collected, bins not collected, mi\xC5\xBF\xC5\xBF" "ed bins.",
   };
+  // Exclude phrases (found by the trie too) at every distance from the keyword they cover,
+  // across the edges of the window they are looked for in, overlapping each other.
+  for (std::size_t pad = 40; pad <= 75; ++pad) {
+    const std::string gap(pad, ' '), dots(pad, '.');
+    for (const std::string& t : {"verbal" + gap + "assault", "verbal" + gap + "assaulted", "assault" + gap + "course",
+                                 "assault" + dots + " assault courses", "assault " + dots + "assault course",
+                                 "he hit me " + dots + " verbal assault course", "cost a" + gap + "bomb. a bomb",
+                                 "the tennis" + gap + "court" + dots + "court yard", "I will appeal to" + gap + "the court"})
+      out.push_back(t);
+  }
   for (const auto& e : fs::directory_iterator(fs::path(COMPLAINTD_SOURCE_DIR) / "tests/data/triage/mail")) {
     std::ifstream in(e.path(), std::ios::binary);
     std::stringstream s;
