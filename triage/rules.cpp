@@ -68,7 +68,6 @@ bool domain_matches(std::string_view sender, const std::string& domain) {
          d[d.size() - domain.size() - 1] == '.';
 }
 
-
 // ---- Pattern triggers ----
 
 constexpr bool ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
@@ -178,7 +177,6 @@ bool read_sequence(std::string_view p, std::size_t& i, std::vector<std::string>&
   }
   return true;
 }
-
 
 // How far either side of a keyword match its rule's exclude phrases are looked for.
 constexpr std::size_t kExcludeWindow = 60;
@@ -304,6 +302,7 @@ RuleBook::RuleBook(std::vector<RuleSpec> rules) {
   triggered_ = std::make_unique<RE2::Set>(options(), RE2::ANCHOR_START);
   trie_ = std::make_unique<KeywordTrie>();
   std::set<std::string> triggers;
+  bool split_failed = false;  // an entry of the set of all is in neither of the other two
   for (auto& spec : rules) {
     Compiled c;
     // Kept for the trie's rules too: text with a case fold the trie does not know (K, ſ).
@@ -328,6 +327,8 @@ RuleBook::RuleBook(std::vector<RuleSpec> rules) {
     } else if (c.keywords && set_->Add(c.keywords->pattern(), nullptr) >= 0) {
       if (untriggered_->Add(c.keywords->pattern(), nullptr) >= 0)
         untriggered_entries_.push_back(static_cast<std::uint32_t>(entries_.size()));
+      else
+        split_failed = true;
       entries_.push_back({index, -1});
     }
     for (std::size_t p = 0; p < c.patterns.size(); ++p) {
@@ -340,6 +341,8 @@ RuleBook::RuleBook(std::vector<RuleSpec> rules) {
         triggers.insert(literals.begin(), literals.end());
       } else if (untriggered_->Add(c.patterns[p]->pattern(), nullptr) >= 0) {
         untriggered_entries_.push_back(entry);
+      } else {
+        split_failed = true;
       }
     }
     const auto& m = spec.match;
@@ -351,10 +354,10 @@ RuleBook::RuleBook(std::vector<RuleSpec> rules) {
   for (const auto& t : triggers) trie_->add(t + "*", kTrigger, 0);
   trie_->compile();
   if (!set_->Compile()) set_.reset();
-  // A set that did not compile (out of memory) leaves its entries to the set of all.
+  // A set that did not compile (out of memory) leaves every entry to the set of all.
   if (untriggered_entries_.empty() || !untriggered_->Compile()) untriggered_.reset();
   if (triggered_entries_.empty() || !triggered_->Compile()) triggered_.reset();
-  if (set_ && ((!untriggered_ && !untriggered_entries_.empty()) || (!triggered_ && !triggered_entries_.empty()))) {
+  if (split_failed || (!untriggered_ && !untriggered_entries_.empty()) || (!triggered_ && !triggered_entries_.empty())) {
     untriggered_.reset();
     triggered_.reset();
     untriggered_entries_.clear();

@@ -4,14 +4,15 @@
 // Keywords are words, so they are found by walking one trie of all of them from each word
 // start of the text (triage/keyword_trie.hpp: the same matches, in the same order, as each
 // rule's case-insensitive RE2 alternation would give). A pattern that can only match
-// where one of a few literals starts a word ("(?i)\\bhousing\\s+ref…") has those literals in
+// where one of a few literals starts a word ("(?i)\bhousing\s+ref…") has those literals in
 // the trie as its triggers, and runs (in one anchored RE2::Set) only at the word starts where
 // the trie saw one; the other patterns run together as one RE2::Set (a single DFA pass over
 // the text, which cost more than the rest of triage). Only the patterns a set says matched
-// run again on their own, for the matched text.
+// run again on their own, for the matched text. A rule's exclude phrases are in the trie
+// too when they and its keywords are.
 // Keywords the trie cannot read exactly like RE2 (non-ASCII, starting or ending in
-// punctuation) keep their rule on RE2, in the same set (issue 5: the set of every
-// keyword and the second pass per hit cost more than parsing the message).
+// punctuation) keep their rule on RE2, in the set of untriggered patterns (issue 5: the
+// set of every keyword and the second pass per hit cost more than parsing the message).
 
 #include <cstdint>
 #include <memory>
