@@ -7,6 +7,8 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <tuple>
 
 namespace complaintd::triage {
@@ -66,6 +68,155 @@ bool domain_matches(std::string_view sender, const std::string& domain) {
          d[d.size() - domain.size() - 1] == '.';
 }
 
+// ---- Pattern triggers ----
+
+constexpr bool ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+constexpr bool quantifier(char c) { return c == '*' || c == '+' || c == '?' || c == '{'; }
+
+// Whether the pattern's structure is plain enough to read its start: no \Q…\E (whose
+// contents are literal) and no [ inside a class ([[:alpha:]]), which a scan for '|' and
+// parentheses cannot follow; and no '|' outside every group (then nothing is required).
+bool plain_structure(std::string_view p) {
+  int depth = 0;
+  bool in_class = false;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      if (i + 1 < p.size() && p[i + 1] == 'Q') return false;
+      ++i;
+      continue;
+    }
+    if (in_class) {
+      if (c == '[') return false;
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      if (i + 1 < p.size() && p[i + 1] == '^') ++i;
+      if (i + 1 < p.size() && p[i + 1] == ']') ++i;  // "[]a]": the first ] is a member
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      if (--depth < 0) return false;
+    } else if (c == '|' && depth == 0) {
+      return false;
+    }
+  }
+  return depth == 0 && !in_class;
+}
+
+// From p[i], past the rest of one alternative: to the '|' or ')' that ends it.
+void skip_alternative(std::string_view p, std::size_t& i) {
+  int depth = 0;
+  bool in_class = false;
+  for (; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < p.size() && p[i + 1] == '^') ++i;
+      if (i + 1 < p.size() && p[i + 1] == ']') ++i;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' || c == '|') {
+      if (depth == 0) return;
+      if (c == ')') --depth;
+    }
+  }
+}
+
+constexpr std::size_t kMaxTriggers = 64;
+
+// Appends the literal start of a sequence at p[i] to every string of `out`: letters,
+// digits, apostrophes and spaces (lower case; \s+ is a space), and (?:…|…) groups of the
+// same. True when the sequence was read to its end (the pattern's end, '|' or ')'), false
+// when it stopped at something else (what was read so far is still required).
+bool read_sequence(std::string_view p, std::size_t& i, std::vector<std::string>& out, int depth) {
+  const auto quantified = [&](std::size_t at) { return at < p.size() && quantifier(p[at]); };
+  while (i < p.size()) {
+    const char c = p[i];
+    if (c == '|' || c == ')') return true;
+    if (ascii_alnum(c) || c == ' ' || c == '\'') {
+      if (quantified(i + 1)) return false;  // "collectors?": the s is not required
+      for (auto& s : out) s += c_lower(c);
+      ++i;
+      continue;
+    }
+    if (c == '\\' && i + 1 < p.size() && p[i + 1] == 's') {
+      // \s+ is a run of spaces, as a space is to the trie; \s one of them.
+      const std::size_t after = i + 2 < p.size() && p[i + 2] == '+' ? i + 3 : i + 2;
+      if (quantified(after)) return false;
+      for (auto& s : out) s += ' ';
+      i = after;
+      continue;
+    }
+    if (p.substr(i, 3) != "(?:" || depth >= 2) return false;
+    std::size_t j = i + 3;
+    std::vector<std::string> all;
+    bool whole = true;
+    for (;;) {
+      std::vector<std::string> alternative = out;
+      if (!read_sequence(p, j, alternative, depth + 1)) {
+        whole = false;
+        skip_alternative(p, j);
+      }
+      all.insert(all.end(), alternative.begin(), alternative.end());
+      if (j >= p.size()) return false;
+      if (p[j] == ')') break;
+      ++j;  // '|'
+    }
+    // An optional or repeated group is not required as it is; too many strings are no filter.
+    if (quantified(j + 1) || all.size() > kMaxTriggers) return false;
+    out = std::move(all);
+    i = j + 1;
+    if (!whole) return false;
+  }
+  return true;
+}
+
+// How far either side of a keyword match its rule's exclude phrases are looked for.
+constexpr std::size_t kExcludeWindow = 60;
+
+// Whether one of a rule's exclude phrases covers [begin, end): the first listed phrase at
+// the leftmost start within kExcludeWindow bytes either side, then the same after its end.
+bool excluded_by_re2(const RE2& exclude, re2::StringPiece text, std::size_t begin, std::size_t end) {
+  const std::size_t from = begin > kExcludeWindow ? begin - kExcludeWindow : 0;
+  const std::size_t to = std::min(text.size(), end + kExcludeWindow);
+  re2::StringPiece x;
+  for (std::size_t xpos = from; xpos < to && exclude.Match(text, xpos, to, RE2::UNANCHORED, &x, 1);) {
+    const auto xb = static_cast<std::size_t>(x.data() - text.data());
+    if (xb <= begin && xb + x.size() >= end) return true;
+    xpos = xb + std::max<std::size_t>(x.size(), 1);
+  }
+  return false;
+}
+
+// The same from the trie's occurrences of the phrases (`phrases`, sorted; this rule's are
+// those of rule `id`), as RE2 would find them in the window: leftmost start, first listed
+// phrase there. Unknown (RE2 decides) when a phrase runs past the window's end, where RE2
+// would see a shorter match or none.
+std::optional<bool> excluded(const std::vector<KeywordTrie::Hit>& phrases, std::uint32_t id, std::size_t begin,
+                             std::size_t end, std::size_t size) {
+  const std::size_t from = begin > kExcludeWindow ? begin - kExcludeWindow : 0;
+  const std::size_t to = std::min(size, end + kExcludeWindow);
+  auto it = std::lower_bound(phrases.begin(), phrases.end(), std::pair<std::uint32_t, std::size_t>(id, from),
+                             [](const KeywordTrie::Hit& h, const std::pair<std::uint32_t, std::size_t>& k) {
+                               return h.rule < k.first || (h.rule == k.first && h.begin < k.second);
+                             });
+  std::size_t xpos = from;
+  for (; it != phrases.end() && it->rule == id && it->begin < to; ++it) {
+    if (it->end > to) return std::nullopt;
+    if (it->begin < xpos) continue;
+    if (it->begin <= begin && it->end >= end) return true;
+    xpos = it->begin + std::max<std::size_t>(it->end - it->begin, 1);
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string keyword_regex(std::string_view keyword) {
@@ -86,6 +237,30 @@ std::string keyword_regex(std::string_view keyword) {
   }
   const bool ends_in_word = !keyword.empty() && is_word_char(static_cast<unsigned char>(keyword.back()));
   out += prefix ? "\\w*" : (ends_in_word ? "\\b" : "");
+  return out;
+}
+
+std::vector<std::string> pattern_triggers(std::string_view p) {
+  if (!plain_structure(p)) return {};
+  std::size_t i = 0;
+  // Leading flags change no letter the trie does not fold: (?i), (?s), (?m), (?U).
+  if (p.substr(0, 2) == "(?") {
+    const auto close = p.find(')');
+    const auto flags = p.substr(2, close == std::string_view::npos ? 0 : close - 2);
+    if (flags.empty() || flags.find_first_not_of("imsU") != std::string_view::npos) return {};
+    i = close + 1;
+  }
+  // \b before a letter or digit: where the trie starts its walks (RE2's \b is ASCII too).
+  if (p.substr(i, 2) != "\\b") return {};
+  i += 2;
+  std::vector<std::string> out(1);
+  read_sequence(p, i, out, 0);
+  for (auto& s : out) {
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    if (s.empty() || !ascii_alnum(s.front()) || !KeywordTrie::readable(s + "*")) return {};
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -123,7 +298,11 @@ bool negated_before(std::string_view text, std::size_t at) {
 
 RuleBook::RuleBook(std::vector<RuleSpec> rules) {
   set_ = std::make_unique<RE2::Set>(options(), RE2::UNANCHORED);
+  untriggered_ = std::make_unique<RE2::Set>(options(), RE2::UNANCHORED);
+  triggered_ = std::make_unique<RE2::Set>(options(), RE2::ANCHOR_START);
   trie_ = std::make_unique<KeywordTrie>();
+  std::set<std::string> triggers;
+  bool split_failed = false;  // an entry of the set of all is in neither of the other two
   for (auto& spec : rules) {
     Compiled c;
     // Kept for the trie's rules too: text with a case fold the trie does not know (K, ſ).
@@ -141,11 +320,30 @@ RuleBook::RuleBook(std::vector<RuleSpec> rules) {
       for (std::size_t k = 0; k < kw.size(); ++k) {
         trie_->add(kw[k], static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(k));
       }
+      const auto& ex = spec.match.exclude;
+      c.exclude_in_trie = c.exclude != nullptr && std::all_of(ex.begin(), ex.end(), KeywordTrie::readable);
+      for (std::size_t k = 0; c.exclude_in_trie && k < ex.size(); ++k)
+        trie_->add(ex[k], static_cast<std::uint32_t>(rules.size() + index), static_cast<std::uint32_t>(k));
     } else if (c.keywords && set_->Add(c.keywords->pattern(), nullptr) >= 0) {
+      if (untriggered_->Add(c.keywords->pattern(), nullptr) >= 0)
+        untriggered_entries_.push_back(static_cast<std::uint32_t>(entries_.size()));
+      else
+        split_failed = true;
       entries_.push_back({index, -1});
     }
     for (std::size_t p = 0; p < c.patterns.size(); ++p) {
-      if (set_->Add(c.patterns[p]->pattern(), nullptr) >= 0) entries_.push_back({index, static_cast<int>(p)});
+      if (set_->Add(c.patterns[p]->pattern(), nullptr) < 0) continue;
+      const auto entry = static_cast<std::uint32_t>(entries_.size());
+      entries_.push_back({index, static_cast<int>(p)});
+      const auto literals = pattern_triggers(c.patterns[p]->pattern());
+      if (!literals.empty() && triggered_->Add(c.patterns[p]->pattern(), nullptr) >= 0) {
+        triggered_entries_.push_back(entry);
+        triggers.insert(literals.begin(), literals.end());
+      } else if (untriggered_->Add(c.patterns[p]->pattern(), nullptr) >= 0) {
+        untriggered_entries_.push_back(entry);
+      } else {
+        split_failed = true;
+      }
     }
     const auto& m = spec.match;
     if (!m.addresses.empty() || !m.domains.empty() || !m.mailboxes.empty())
@@ -153,8 +351,19 @@ RuleBook::RuleBook(std::vector<RuleSpec> rules) {
     c.spec = std::move(spec);
     rules_.push_back(std::move(c));
   }
+  for (const auto& t : triggers) trie_->add(t + "*", kTrigger, 0);
   trie_->compile();
   if (!set_->Compile()) set_.reset();
+  // A set that did not compile (out of memory) leaves every entry to the set of all.
+  if (untriggered_entries_.empty() || !untriggered_->Compile()) untriggered_.reset();
+  if (triggered_entries_.empty() || !triggered_->Compile()) triggered_.reset();
+  if (split_failed || (!untriggered_ && !untriggered_entries_.empty()) || (!triggered_ && !triggered_entries_.empty())) {
+    untriggered_.reset();
+    triggered_.reset();
+    untriggered_entries_.clear();
+    triggered_entries_.clear();
+    whole_set_only_ = true;
+  }
 }
 
 RuleBook::~RuleBook() = default;
@@ -177,22 +386,6 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   Hits out;
   const re2::StringPiece text(in.text.data(), in.text.size());
 
-  std::vector<int> hits;
-  bool all = set_ == nullptr;
-  if (!all && !entries_.empty()) {
-    RE2::Set::ErrorInfo info{};
-    // Most texts match no pattern: asking only whether any does spares RE2 a set of every
-    // pattern per call (and lets it stop at the first match); which ones is asked after.
-    if (set_->Match(text, nullptr, &info)) set_->Match(text, &hits, &info);
-    // Out of DFA memory on a pathological text: fall back to each regex on its own.
-    if (info.kind != RE2::Set::kNoError) all = true;
-  }
-  if (all) {
-    hits.resize(entries_.size());
-    for (std::size_t i = 0; i < entries_.size(); ++i) hits[i] = static_cast<int>(i);
-  }
-  std::sort(hits.begin(), hits.end());
-
   // (?i) also folds K (U+212A) to k and ſ (U+017F) to s; text with either is read by RE2.
   const bool odd_folds = in.text.find("\xE2\x84\xAA") != std::string_view::npos ||
                          in.text.find("\xC5\xBF") != std::string_view::npos;
@@ -203,10 +396,59 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   if (!odd_folds) {
     trie_->find(in.text, found);
     // Per rule, leftmost first, then the first listed keyword: RE2's leftmost-first order.
+    // The pattern triggers sort last.
     std::sort(found.begin(), found.end(), [](const KeywordTrie::Hit& a, const KeywordTrie::Hit& b) {
       return std::tie(a.rule, a.begin, a.keyword) < std::tie(b.rule, b.begin, b.keyword);
     });
   }
+  // The word starts where a pattern trigger was seen, descending, once each.
+  std::vector<std::size_t> triggered_at;
+  while (!found.empty() && found.back().rule == kTrigger) {
+    if (triggered_at.empty() || triggered_at.back() != found.back().begin) triggered_at.push_back(found.back().begin);
+    found.pop_back();
+  }
+
+  // Then the exclude phrases' occurrences, by rule (rules_.size() + the rule's index).
+  const auto phrases_from = std::lower_bound(found.begin(), found.end(), rules_.size(),
+                                             [](const KeywordTrie::Hit& h, std::size_t r) { return h.rule < r; });
+  const std::vector<KeywordTrie::Hit> phrases(phrases_from, found.end());
+  found.erase(phrases_from, found.end());
+
+  std::vector<int> hits;
+  bool all = set_ == nullptr;
+  if (!all && !entries_.empty()) {
+    RE2::Set::ErrorInfo info{};
+    std::vector<int> matched;
+    // Most texts match no pattern: asking only whether any does spares RE2 a set of every
+    // pattern per call (and lets it stop at the first match); which ones is asked after.
+    const auto run = [&](const RE2::Set& set, re2::StringPiece on, const std::vector<std::uint32_t>* entries) {
+      matched.clear();
+      if (set.Match(on, nullptr, &info) && set.Match(on, &matched, &info)) {
+        for (const int m : matched)
+          hits.push_back(entries ? static_cast<int>((*entries)[static_cast<std::size_t>(m)]) : m);
+      }
+      // Out of DFA memory on a pathological text: fall back to each regex on its own.
+      if (info.kind != RE2::Set::kNoError) all = true;
+    };
+    if (odd_folds || whole_set_only_) {
+      run(*set_, text, nullptr);
+    } else {
+      if (untriggered_) run(*untriggered_, text, &untriggered_entries_);
+      // A triggered pattern starts with \b and one of its triggers, so it matches the text
+      // if and only if it matches anchored at a word start where the trie saw a trigger;
+      // \b holds at the start of the rest of the text as it does there.
+      if (triggered_) {
+        for (auto at = triggered_at.rbegin(); at != triggered_at.rend() && !all; ++at)
+          run(*triggered_, text.substr(*at), &triggered_entries_);
+      }
+    }
+  }
+  if (all) {
+    hits.resize(entries_.size());
+    for (std::size_t i = 0; i < entries_.size(); ++i) hits[i] = static_cast<int>(i);
+  }
+  std::sort(hits.begin(), hits.end());
+  hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
 
   // One keyword match of `rule`, whose entries start at out.fired[first], at [begin, end):
   // kept unless excluded or negated; true once enough distinct mentions are kept.
@@ -218,17 +460,14 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
     if (again && !near_misses) return false;
     if (rule.exclude) {
       // An exclude phrase that covers this match cancels it ("an assault on common sense").
-      const std::size_t from = begin > 60 ? begin - 60 : 0;
-      re2::StringPiece x;
-      std::size_t xpos = from;
-      while (xpos < std::min(text.size(), end + 60) &&
-             rule.exclude->Match(text, xpos, std::min(text.size(), end + 60), RE2::UNANCHORED, &x, 1)) {
-        const auto xb = static_cast<std::size_t>(x.data() - text.data());
-        if (xb <= begin && xb + x.size() >= end) {
-          if (near_misses) near_misses->push_back({rule.spec.name, "excluded", excerpt(in.text, begin, end)});
-          return false;
-        }
-        xpos = xb + std::max<std::size_t>(x.size(), 1);
+      std::optional<bool> cut;
+      if (rule.exclude_in_trie && !odd_folds)
+        cut = excluded(phrases, static_cast<std::uint32_t>(rules_.size() + static_cast<std::size_t>(&rule - rules_.data())),
+                       begin, end, text.size());
+      if (!cut) cut = excluded_by_re2(*rule.exclude, text, begin, end);
+      if (*cut) {
+        if (near_misses) near_misses->push_back({rule.spec.name, "excluded", excerpt(in.text, begin, end)});
+        return false;
       }
     }
     if (rule.spec.negatable && negated_before(in.text, begin)) {

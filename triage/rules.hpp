@@ -3,11 +3,16 @@
 // once, and one scan of a message that says which rules fired and on what text.
 // Keywords are words, so they are found by walking one trie of all of them from each word
 // start of the text (triage/keyword_trie.hpp: the same matches, in the same order, as each
-// rule's case-insensitive RE2 alternation would give). Patterns run together as one RE2::Set (a single DFA pass);
-// only the patterns the set says matched run again on their own, for the matched text.
+// rule's case-insensitive RE2 alternation would give). A pattern that can only match
+// where one of a few literals starts a word ("(?i)\bhousing\s+ref…") has those literals in
+// the trie as its triggers, and runs (in one anchored RE2::Set) only at the word starts where
+// the trie saw one; the other patterns run together as one RE2::Set (a single DFA pass over
+// the text, which cost more than the rest of triage). Only the patterns a set says matched
+// run again on their own, for the matched text. A rule's exclude phrases are in the trie
+// too when they and its keywords are.
 // Keywords the trie cannot read exactly like RE2 (non-ASCII, starting or ending in
-// punctuation) keep their rule on RE2, in the same set (issue 5: the set of every
-// keyword and the second pass per hit cost more than parsing the message).
+// punctuation) keep their rule on RE2, in the set of untriggered patterns (issue 5: the
+// set of every keyword and the second pass per hit cost more than parsing the message).
 
 #include <cstdint>
 #include <memory>
@@ -90,6 +95,7 @@ class RuleBook {
     std::unique_ptr<re2::RE2> exclude;
     std::vector<std::unique_ptr<re2::RE2>> patterns;
     bool in_trie = false;  ///< its keywords are found by the trie, not by the set
+    bool exclude_in_trie = false;  ///< and its exclude phrases too (as rule `size() + its index`)
   };
   /// Which rule and which of its regexes a set entry stands for (-1: the keywords).
   struct Entry {
@@ -99,13 +105,27 @@ class RuleBook {
   std::vector<Compiled> rules_;
   std::vector<std::uint32_t> by_sender_;  ///< the rules with addresses, domains or mailboxes
   std::vector<Entry> entries_;
-  std::unique_ptr<re2::RE2::Set> set_;
+  std::unique_ptr<re2::RE2::Set> set_;  ///< every entry: for text the trie does not read
+  // The entries without triggers (unanchored), and those with (anchored at a trigger), and
+  // which entry each set's index stands for.
+  std::unique_ptr<re2::RE2::Set> untriggered_, triggered_;
+  std::vector<std::uint32_t> untriggered_entries_, triggered_entries_;
+  bool whole_set_only_ = false;  ///< the two sets did not compile: set_ reads every text
+  /// The rule of the trie's hits that are pattern triggers, after every real rule.
+  static constexpr std::uint32_t kTrigger = 0xFFFFFFFF;
   std::unique_ptr<KeywordTrie> trie_;
 };
 
 /// True when the words before `at` in the same clause negate what follows ("I was not
 /// assaulted", "nobody threatened", "I don't want to withdraw").
 bool negated_before(std::string_view text, std::size_t at);
+
+/// Literals (lower case) one of which starts at a word start, as the keyword trie reads
+/// "literal*", wherever `pattern` matches: the pattern starts with \b and a sequence of
+/// letters, digits, spaces, apostrophes, \s+ and (?:…|…) groups of them, which is read as
+/// far as it is certain. Empty when the pattern has no such start (it then runs on every
+/// text).
+std::vector<std::string> pattern_triggers(std::string_view pattern);
 
 /// "assault*" → RE2 syntax for one keyword: words separated by any run of spaces, a final
 /// "*" for any word ending.
