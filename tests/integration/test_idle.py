@@ -11,10 +11,8 @@ import email.policy
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 from pathlib import Path
@@ -37,68 +35,6 @@ STAGE = """
     """
 
 
-class Daemon:
-    """`complaintd run` with its log read as it is written."""
-
-    def __init__(self, config: Path) -> None:
-        self.proc = subprocess.Popen([harness.complaintd_binary(), "run", "--config", str(config)],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            with self._changed:
-                self.lines.append(line)
-                self._changed.notify_all()
-
-    def count(self, pattern: str) -> int:
-        with self._changed:
-            return sum(1 for line in self.lines if re.search(pattern, line))
-
-    def wait_for_log(self, pattern: str, timeout: float = 30, occurrences: int = 1) -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while sum(1 for line in self.lines if re.search(pattern, line)) < occurrences:
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    raise AssertionError(f"no log line matching {pattern!r} (x{occurrences}):\n{self.log}")
-                self._changed.wait(min(left, 0.5))
-
-    def stop(self) -> tuple[int, float]:
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        elapsed = time.monotonic() - started
-        self._reader.join(timeout=10)
-        self._close()
-        return self.proc.returncode, elapsed
-
-    def _close(self) -> None:
-        if self.proc.stderr is not None and not self._reader.is_alive():
-            self.proc.stderr.close()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(timeout=10)
-        self._close()
-
-    @property
-    def log(self) -> str:
-        with self._changed:
-            return "".join(self.lines)
-
-
 class Idle(harness.MailTestCase):
     users = {COMPLAINTS: SECRET, CUSTOMER: "pw"}
 
@@ -111,10 +47,10 @@ class Idle(harness.MailTestCase):
         for user in self.users:
             self.servers.clear_folder(user)
 
-    def start(self, **kwargs) -> Daemon:
+    def start(self, **kwargs) -> harness.RunningDaemon:
         config = harness.write_config(self.dir / "complaintd.toml", self.servers, name="Idle Test",
                                       password=SECRET, extra=STAGE, **kwargs)
-        daemon = Daemon(config)
+        daemon = harness.RunningDaemon(config)
         self.addCleanup(daemon.kill)
         daemon.wait_for_log(r"event=started")
         return daemon
@@ -128,7 +64,7 @@ class Idle(harness.MailTestCase):
             CUSTOMER, COMPLAINTS, f"Streetlight out {n}", f"The streetlight outside number {n} is out."))
         return started
 
-    def wait_for_ack(self, n: int, started: float, timeout: float, daemon: Daemon | None = None) -> float:
+    def wait_for_ack(self, n: int, started: float, timeout: float, daemon: harness.RunningDaemon | None = None) -> float:
         """Seconds from `started` until the customer's INBOX holds `n` acknowledgements."""
         try:
             messages = self.servers.wait_for_messages(CUSTOMER, count=n, timeout=timeout)
@@ -158,15 +94,16 @@ class Idle(harness.MailTestCase):
 
         # Dovecot goes away: the IDLE connection is lost, reconnects with backoff once Dovecot
         # is back, and pushes again.
+        lost = daemon.mark()
         self.servers.stop_server("dovecot")
         daemon.wait_for_log(r"event=idle-lost reason=.* retry_in_seconds=\d+ action=polling-continues")
         self.servers.start_server("dovecot")
-        daemon.wait_for_log(r"event=idle-started", occurrences=2, timeout=30)
+        daemon.wait_for_log(r"event=idle-started", timeout=30, after=lost)
         time.sleep(0.5)
         elapsed = self.wait_for_ack(3, self.complain(), timeout=IDLE_BUDGET, daemon=daemon)
         print(f"{self.id()}: after Dovecot's restart {elapsed:.2f} s", file=sys.stderr)
 
-        code, stop_seconds = daemon.stop()
+        code, stop_seconds = daemon.terminate()
         self.assertEqual(code, 0, daemon.log)
         self.assertLess(stop_seconds, 3, daemon.log)
         self.assertNotIn("event=stop-timeout", daemon.log)
@@ -188,7 +125,7 @@ class Idle(harness.MailTestCase):
               file=sys.stderr)
         self.assertGreater(elapsed, 2.5)
         self.assertEqual(daemon.count(r"event=idle-"), 0, daemon.log)
-        code, _ = daemon.stop()
+        code, _ = daemon.terminate()
         self.assertEqual(code, 0, daemon.log)
 
 
