@@ -112,6 +112,11 @@ class StaffReply {
       return reject("message <" + shown(msg_.message_id, 120) + "> already acted once (a replay)");
 
     person_ = staff_person(rt_, c, sender_);
+    // Replays are recognised by Message-ID; without one a copy would act again. Every mail
+    // client writes one, so this costs a real manager nothing, and they are told.
+    if (msg_.message_id.empty())
+      return refused(c, {"your reply has no Message-ID header, so a second copy of it could not be told from "
+                         "the first; please send it again from your usual mail program"});
     if (token.role == triage::ReplyRole::kHandler && sender_ != lower(c.handler_address)) {
       return refused(c, {"you no longer handle this case" +
                          (c.handler_address.empty() ? std::string() : ": " + c.handler_address + " does now")});
@@ -173,16 +178,18 @@ class StaffReply {
   }
 
   /// Runs a lifecycle event on the case as it is now; a refusal is a problem.
-  Result<bool> decide(const store::CaseRow& c, const triage::Event& e, std::vector<std::string>& problems) {
+  /// The plan applied, or nothing when it was refused (the reason is in `problems`).
+  Result<std::optional<triage::Plan>> decide(const store::CaseRow& c, const triage::Event& e,
+                                             std::vector<std::string>& problems) {
     auto facts = facts_of(c);
     facts.learning_recorded = tx_.count_learning(c.id) > 0;
-    const auto plan = triage::decide(facts, e, lifecycle_context(rt_, now_));
+    auto plan = triage::decide(facts, e, lifecycle_context(rt_, now_));
     if (plan.refused) {
       problems.push_back(*plan.refused);
-      return false;
+      return std::optional<triage::Plan>();
     }
     if (auto r = apply_plan(tx_, rt_, c.id, plan, now_); !r) return r.error();
-    return true;
+    return std::optional(std::move(plan));
   }
 
   Result<void> apply(const store::CaseRow& original, const triage::ManagerCommands& cmds,
@@ -252,11 +259,16 @@ class StaffReply {
       const bool close = cmds.final == Final::kResolve;
       auto r = decide(now_case(), triage::Respond{close, cmds.text, by}, problems);
       if (!r) return r.error();
-      if (*r) {
+      if (const auto& plan = *r) {
         tx_.insert_event(id, now_iso_, "response", cmds.text);
-        const auto after = now_case();
-        changes.push_back("your response was sent to the customer" +
-                          std::string(after.state == "closed" ? "; the case is closed" : ""));
+        std::string what = "your response was sent to the customer";
+        if (plan->state == triage::CaseState::kClosed) {
+          what += "; the case is closed";
+        } else if (plan->next_stage_until) {
+          what += "; the customer may ask for the next stage until " + triage::long_date(plan->next_stage_until->date) +
+                  ", and the case closes then if they do not";
+        }
+        changes.push_back(std::move(what));
       }
     } else if (!cmds.text.empty()) {
       tx_.insert_event(id, now_iso_, "note", by + ": " + cmds.text);

@@ -2,8 +2,10 @@
 
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_cb.h>
+#include <unicode/ucsdet.h>
 #include <unicode/unistr.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -110,7 +112,72 @@ bool icu_to_utf8(std::string_view bytes, const std::string& label, std::string& 
   return true;
 }
 
+struct DetectorCloser {
+  void operator()(UCharsetDetector* d) const { ucsdet_close(d); }
+};
+
+// What the detector may decide. Multi-byte CJK encodings are checked byte by byte by ICU,
+// so a confident answer is reliable even for a short text. Single-byte ones are judged by
+// letter statistics, which need text and can confuse neighbours, so they must win clearly.
+// Left out: the UTF-16/32 guesses (a mail body is not that), EBCDIC, and the Latin-1
+// family, which is the fallback anyway.
+enum class Family { kMultiByte, kSingleByte, kNo };
+
+Family family_of(std::string_view name) {
+  static constexpr std::array<std::string_view, 8> kMulti = {
+      "Shift_JIS", "EUC-JP", "EUC-KR", "GB18030", "Big5", "ISO-2022-JP", "ISO-2022-KR", "ISO-2022-CN"};
+  static constexpr std::array<std::string_view, 14> kSingle = {
+      "ISO-8859-2", "windows-1250", "ISO-8859-5", "windows-1251", "KOI8-R",     "ISO-8859-6", "windows-1256",
+      "ISO-8859-7", "windows-1253", "ISO-8859-8", "ISO-8859-8-I", "windows-1255", "ISO-8859-9", "windows-1254"};
+  if (std::find(kMulti.begin(), kMulti.end(), name) != kMulti.end()) return Family::kMultiByte;
+  if (std::find(kSingle.begin(), kSingle.end(), name) != kSingle.end()) return Family::kSingleByte;
+  return Family::kNo;
+}
+
+constexpr int32_t kMultiByteConfidence = 50;
+constexpr int32_t kSingleByteConfidence = 30;
+constexpr int32_t kSingleByteMargin = 10;    // over the next candidate
+constexpr std::size_t kSingleByteMinHigh = 8;  // bytes >= 0x80: fewer is a name, not a language
+constexpr std::size_t kSample = 64 * 1024;   // plenty for statistics; bounds the cost
+
 }  // namespace
+
+std::string detect_charset(std::string_view bytes) {
+  bytes = bytes.substr(0, kSample);
+  const bool escapes = bytes.find('\x1b') != std::string_view::npos;  // ISO-2022 is 7-bit
+  if (!escapes && is_valid_utf8(bytes)) return {};
+  UErrorCode err = U_ZERO_ERROR;
+  std::unique_ptr<UCharsetDetector, DetectorCloser> det(ucsdet_open(&err));
+  if (U_FAILURE(err) || !det) return {};
+  ucsdet_setText(det.get(), bytes.data(), static_cast<int32_t>(bytes.size()), &err);
+  int32_t found = 0;
+  const UCharsetMatch** matches = ucsdet_detectAll(det.get(), &found, &err);
+  if (U_FAILURE(err) || matches == nullptr || found == 0) return {};
+  const char* name = ucsdet_getName(matches[0], &err);
+  const int32_t confidence = ucsdet_getConfidence(matches[0], &err);
+  if (U_FAILURE(err) || name == nullptr) return {};
+  const std::string_view top = name;
+  switch (family_of(top)) {
+    case Family::kNo:
+      return {};
+    case Family::kMultiByte:
+      if (confidence < kMultiByteConfidence) return {};
+      break;
+    case Family::kSingleByte: {
+      const auto high = static_cast<std::size_t>(
+          std::count_if(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }));
+      if (confidence < kSingleByteConfidence || high < kSingleByteMinHigh) return {};
+      for (int32_t i = 1; i < found; ++i) {
+        const char* other = ucsdet_getName(matches[i], &err);
+        if (U_FAILURE(err) || other == nullptr || top == other) continue;
+        if (confidence - ucsdet_getConfidence(matches[i], &err) < kSingleByteMargin) return {};
+        break;
+      }
+      break;
+    }
+  }
+  return normalize_charset_label(top);
+}
 
 std::string windows1252_to_utf8(std::string_view bytes) {
   std::string out;
@@ -156,6 +223,14 @@ std::string charset_to_utf8(std::string_view bytes, std::string_view charset, De
                             std::string_view context) {
   const std::string label = normalize_charset_label(charset);
   if (label.empty()) {
+    if (const std::string detected = detect_charset(bytes); !detected.empty()) {
+      std::string out;
+      std::size_t substitutions = 0;
+      if (icu_to_utf8(bytes, detected, out, substitutions)) {
+        defects.add("undeclared charset" + describe(context) + " detected as " + detected);
+        return out;
+      }
+    }
     bool guessed = false;
     std::string out = guess_to_utf8(bytes, &guessed);
     if (guessed) defects.add("undeclared 8-bit text" + describe(context) + " decoded as windows-1252");

@@ -15,7 +15,14 @@ std::string windows1252_to_utf8(std::string_view bytes);
 
 /// Undeclared 8-bit bytes: kept when they are valid UTF-8 (RFC 6532 and most modern
 /// clients), otherwise read as windows-1252. Sets `*guessed_1252` when the fallback was used.
+/// No detection: it is for identifiers and names too short to detect from.
 std::string guess_to_utf8(std::string_view bytes, bool* guessed_1252 = nullptr);
+
+/// The charset of undeclared text, when ICU's detector is sure enough of one that is not
+/// UTF-8 or windows-1252 (Shift_JIS, KOI8-R, ISO-8859-2 …); "" otherwise, and for text
+/// that is valid UTF-8 without ISO-2022 escapes. The label is lower-case, ready for
+/// charset_to_utf8.
+std::string detect_charset(std::string_view bytes);
 
 /// Decodes `bytes` declared as `charset` (a MIME label, any case, may be quoted or
 /// carry an RFC 2231 "*lang" suffix). An empty label means "not declared". Unknown labels

@@ -201,8 +201,11 @@ struct Decider {
       return refuse("the case is " + std::string(to_string(c.state)) + "; there is nothing to respond to");
     }
     const auto& s = stage(c.stage);
-    const bool closes = r.close || is_last(c.stage) || !s.next_stage_within;
-    if (closes && ctx.cfg.procedure.learning_required && !c.learning_recorded) {
+    // "resolve" at a stage with a next one still leaves the customer their time to ask for
+    // it: the procedure gives them that right, whatever the handler thinks of the outcome.
+    // The case closes when that time runs out, as after "respond".
+    const bool closes = is_last(c.stage) || !s.next_stage_within;
+    if ((closes || r.close) && ctx.cfg.procedure.learning_required && !c.learning_recorded) {
       return refuse("this procedure requires the learning from a complaint to be recorded before it is closed: add "
                     "a line \"learning <category>: <what will change>\" above your response");
     }
@@ -213,19 +216,21 @@ struct Decider {
     fields["closed"] = closes ? "yes" : "";
     if (closes) {
       if (!r.text.empty()) to_customer(s, "response", fields);
-      close(r.close ? "resolved by " + (r.by.empty() ? c.handler.address : r.by)
-                    : (is_last(c.stage) ? "final response sent at " + s.name : "response sent; " + s.name +
-                                                                                  " has no next-stage window"));
+      const std::string resolved = r.close ? "resolved by " + (r.by.empty() ? c.handler.address : r.by) + "; " : "";
+      close(resolved + (is_last(c.stage) ? "final response sent at " + s.name
+                                         : "response sent; " + s.name + " has no next-stage window"));
       log("responded", s.name + " response sent");
       return plan;
     }
     plan.state = CaseState::kResponded;
     const Due window = due_after(ctx.now, *s.next_stage_within, ctx.cal, ctx.zone);
     plan.deadlines.push_back(DeadlineSpec{deadline::kWindow, 0, window.at});
+    plan.next_stage_until = window;
     fields["next_stage_by_date"] = long_date(window.date);
     if (!r.text.empty()) to_customer(s, "response", fields);
-    log("responded", s.name + " response sent; the customer may ask for " + stage(c.stage + 1).name + " until " +
-                         iso_date(window.date));
+    log("responded", s.name + " response sent" +
+                         (r.close ? "; resolved by " + (r.by.empty() ? c.handler.address : r.by) : std::string()) +
+                         "; the customer may ask for " + stage(c.stage + 1).name + " until " + iso_date(window.date));
     return plan;
   }
 

@@ -98,6 +98,8 @@ struct Plan {
   std::optional<config::Person> handler;
   std::optional<Instant> responded_at;
   std::optional<Instant> closed_at;
+  /// A response at a stage with a next one: the customer may ask for it until then.
+  std::optional<Due> next_stage_until;
   bool cancel_open_deadlines = false;  ///< before adding `deadlines`
   std::vector<DeadlineSpec> deadlines;
   std::vector<LetterSpec> letters;

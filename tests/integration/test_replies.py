@@ -163,6 +163,7 @@ class Replies(harness.MailTestCase):
             self.deliver_and_run()
             self.assertEqual(self.case(ref), before)
             self.assertEqual(len(self.events(ref, "staff-message")), 1)
+            self.assertRegex(self.log, rf"case={ref} event=staff-message-without-token from={IVY}")
             self.assertEqual(self.letters_to(CUSTOMER, ref), [])
             # The real Ivy is told that somebody wrote in her name and nothing changed.
             told = self.letters_to(IVY, "Your reply")
@@ -186,12 +187,14 @@ class Replies(harness.MailTestCase):
             self.assertEqual(self.case(ref), before)
             self.assertEqual(self.case(ref2), before2)
             self.assertTrue(any(f"but it is about {ref}" in e for e in self.events(ref2, "reply-rejected")))
+            self.assertRegex(self.log, rf"case={ref2} event=reply-rejected from=\"{IVY}\" reason=\".*but it is about {ref}")
 
         with self.subTest("a token forwarded to the customer and used by them"):
             self.reply(CUSTOMER, reply_to, referral, "resolve\n\nI consider this resolved.")
             self.deliver_and_run()
             self.assertEqual(self.case(ref), before)
             self.assertTrue(any(CUSTOMER in e for e in self.events(ref, "reply-rejected")))
+            self.assertRegex(self.log, rf"case={ref} event=reply-rejected from=\"{CUSTOMER}\"")
 
         with self.subTest("a command inside quoted text is not a command"):
             self.servers.clear_folder(IVY)
@@ -269,6 +272,24 @@ class Replies(harness.MailTestCase):
             self.assertEqual(self.case(ref), after_response)
             self.assertEqual(self.letters_to(CUSTOMER, ref), [])
             self.assertTrue(any("replay" in e for e in self.events(ref, "reply-rejected")))
+            self.assertRegex(self.log, rf"case={ref} event=reply-rejected from=\"{IVY}\" reason=\".*replay")
+
+        with self.subTest("a reply without a Message-ID is refused, and the manager told why"):
+            # Postfix adds a Message-ID to what it accepts from loopback, so this one comes in
+            # by `complaintd ingest`, as from a pipe transport.
+            self.servers.clear_folder(IVY)
+            raw = harness.make_message(IVY, reply_to, "Re: " + str(referral["Subject"]), "respond\n\nThird copy.",
+                                       headers={"In-Reply-To": referral["Message-ID"]}, message_id="")
+            self.assertNotIn(b"Message-ID", raw)
+            r = subprocess.run([harness.complaintd_binary(), "ingest", "--config", str(self.config)], input=raw,
+                               capture_output=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+            self.run_once()
+            self.assertEqual(self.case(ref), after_response)
+            self.assertEqual(self.letters_to(CUSTOMER, ref), [])
+            answer = self.letters_to(IVY, "Your reply")
+            self.assertEqual(len(answer), 1)
+            self.assertIn("no Message-ID", body_of(answer[0]))
 
         with self.subTest("the customer asks for the next stage; stage 2 opens with someone new"):
             for user in USERS:
@@ -362,6 +383,44 @@ class Replies(harness.MailTestCase):
             self.assertEqual(len(self.letters_to(IVY, ref)), 1)  # the handler is told to stop
             self.assertEqual(self.query("SELECT COUNT(*) FROM deadlines d JOIN cases c ON c.id = d.case_id "
                                         "WHERE c.reference = ? AND d.done_at IS NULL", ref)[0][0], 0)
+
+    def test_resolve_at_stage_one_leaves_the_customer_their_stage_two(self) -> None:
+        # The issue's story: the manager closes the case by replying; the customer, not
+        # satisfied, asks for the next stage within its window, and Stage 2 opens.
+        ref = self.complaint("Fence damaged", "Your grass-cutting crew damaged my garden fence.")
+        referral = self.letters_to(IVY, "New case for you")[0]
+        reply_to = email.utils.parseaddr(str(referral["Reply-To"]))[1]
+        for user in USERS:
+            self.servers.clear_folder(user)
+
+        with self.subTest("resolve with the learning recorded"):
+            self.reply(IVY, reply_to, referral,
+                       "learning service delivery: crews now check for fences before cutting\n"
+                       "resolve\n\nDear Alice,\n\nWe will repair your fence this week.\n\nIvy")
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref)[:2], ("responded", 0))
+            response = self.letters_to(CUSTOMER, ref)
+            self.assertEqual(len(response), 1)
+            text = body_of(response[0])
+            self.assertIn("repair your fence", text)
+            self.assertIn("Stage 2", text)  # the right to ask for it is still there, with its date
+            self.assertRegex(text, r"by \w+ \d+ \w+ \d{4}")
+            confirmation = body_of(self.letters_to(IVY, "Your reply")[0])
+            self.assertIn("your response was sent to the customer", confirmation)
+            self.assertIn("the case closes then if they do not", confirmation.replace("\n", " "))
+            self.assertTrue(any(f"resolved by {IVY}" in e for e in self.events(ref, "responded")))
+
+        with self.subTest("the customer asks for Stage 2 in time and it opens"):
+            for user in USERS:
+                self.servers.clear_folder(user)
+            raw = harness.make_message(CUSTOMER, COMPLAINTS, f"Re: [{ref}] Fence damaged",
+                                       "I am not satisfied: the fence is still broken. I would like a stage 2 review.")
+            self.servers.send(CUSTOMER, COMPLAINTS, raw)
+            self.deliver_and_run()
+            state, stage, handler, *_ = self.case(ref)
+            self.assertEqual((state, stage, handler), ("open", 1, ANN))
+            self.assertEqual(self.events(ref, "next-stage-refused"), [])
+            self.assertEqual(len(self.inbox(ANN)), 1)
 
 
 if __name__ == "__main__":

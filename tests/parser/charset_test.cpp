@@ -2,6 +2,8 @@
 
 #include "parser/charset.hpp"
 
+#include <unicode/unistr.h>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -72,6 +74,40 @@ TEST(Charset, Windows1252CoversEveryByte) {
   for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
   const std::string out = windows1252_to_utf8(all);
   EXPECT_EQ(guess_to_utf8(out), out);  // the result is valid UTF-8
+}
+
+// `utf8` written in `charset`, as a mail client without a charset label would send it.
+std::string encoded(const std::string& utf8, const char* charset) {
+  const icu::UnicodeString u = icu::UnicodeString::fromUTF8(utf8);
+  std::string out(utf8.size() * 4 + 16, '\0');
+  out.resize(static_cast<std::size_t>(
+      u.extract(0, u.length(), out.data(), static_cast<uint32_t>(out.size()), charset)));
+  return out;
+}
+
+TEST(Charset, DetectsUndeclaredCharsetsOnlyWhenSure) {
+  const std::string russian = "Здравствуйте, мусор не вывозили уже три недели.";
+  EXPECT_EQ(detect_charset("plain ASCII text"), "");
+  EXPECT_EQ(detect_charset("Grüße aus Köln"), "");                // UTF-8 is not guessed at
+  EXPECT_EQ(detect_charset(encoded("café", "windows-1252")), "");  // too little to go on
+  EXPECT_EQ(detect_charset(encoded("Bonjour, je suis très déçu : le service n'a pas été rendu à temps.",
+                                   "windows-1252")),
+            "");  // Western text stays windows-1252
+  // A few accents and a euro sign look Romanian to letter statistics (windows-1250, 94%).
+  EXPECT_EQ(detect_charset(encoded("Ça coûte 5 €, c'est trop", "windows-1252")), "");
+  EXPECT_EQ(detect_charset(encoded(russian, "koi8-r")), "koi8-r");
+  EXPECT_EQ(detect_charset(encoded(russian, "windows-1251")), "windows-1251");
+  EXPECT_EQ(detect_charset(encoded("Καλησπέρα, τα σκουπίδια δεν έχουν μαζευτεί εδώ και τρεις εβδομάδες.",
+                                   "iso-8859-7")),
+            "iso-8859-7");
+  EXPECT_EQ(detect_charset(encoded("垃圾已经三个星期没有收了。请尽快处理。", "gb18030")), "gb18030");
+  EXPECT_EQ(detect_charset(encoded("Иван", "koi8-r")), "");  // a name is not enough for letter statistics
+  // What it detects, charset_to_utf8 decodes, and says so.
+  std::vector<std::string> sink;
+  Defects defects(sink);
+  EXPECT_EQ(charset_to_utf8(encoded(russian, "koi8-r"), "", defects, "a text/plain part"), russian);
+  EXPECT_TRUE(testing::has_defect(sink, "undeclared charset in a text/plain part detected as koi8-r"))
+      << testing::join(sink);
 }
 
 TEST(Charset, DefectTextIsPrintable) {

@@ -92,6 +92,25 @@ const FixtureCase kCases[] = {
     {.file = "undeclared_8bit_latin.eml",
      .text = "Grüße aus Köln.",
      .defects = {"undeclared 8-bit text in a text/plain part decoded as windows-1252"}},
+    // Undeclared and not UTF-8: ICU's detector names the charset when it is sure ...
+    {.file = "undeclared_koi8r.eml",
+     .text = "Здравствуйте, мусор не вывозили уже три недели. Прошу разобраться.",
+     .defects = {"undeclared charset in a text/plain part detected as koi8-r"}},
+    {.file = "undeclared_shift_jis.eml",
+     .text = "ごみが三週間回収されていません。至急対応してください。",
+     .defects = {"undeclared charset in a text/plain part detected as shift_jis"}},
+    {.file = "undeclared_iso2022jp.eml",  // 7-bit, but its escapes give it away
+     .text = "ごみが三週間回収されていません。至急対応してください。",
+     .defects = {"undeclared charset in a text/plain part detected as iso-2022-jp"}},
+    {.file = "undeclared_latin2.eml",
+     .text = "Szanowni Państwo, śmieci nie zostały odebrane od trzech tygodni. Proszę o pilną interwencję. "
+             "Z poważaniem, Łukasz Wiśniewski",
+     .defects = {"undeclared charset in a text/plain part detected as iso-8859-2"}},
+    // ... and Western text stays windows-1252.
+    {.file = "undeclared_german_1252.eml",
+     .text = "Sehr geehrte Damen und Herren, die Müllabfuhr hat meine Tonne seit drei Wochen nicht geleert. "
+             "Ich bin sehr enttäuscht – schon wieder.",
+     .defects = {"undeclared 8-bit text in a text/plain part decoded as windows-1252"}},
     {.file = "unknown_charset.eml",
      .text = "naïve",
      .defects = {"unknown charset 'x-foo' in a text/plain part, decoded as windows-1252"}},

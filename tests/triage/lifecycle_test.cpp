@@ -304,6 +304,12 @@ TEST_F(Lifecycle, NoCaseClosesWithoutLearningWhereTheProcedureRequiresIt) {
   c.learning_recorded = true;
   p = run(c, Respond{true, "Resolved.", ""}, at("2026-11-10T10:00:00Z"));
   ASSERT_FALSE(p.refused);
+  EXPECT_EQ(p.state, CaseState::kResponded);  // the customer's time to ask for Stage 2 runs
+  // At the final stage it closes at once.
+  c = apply(c, p);
+  c = apply(c, run(c, AskNextStage{}, at("2026-11-12T10:00:00Z")));
+  p = run(c, Respond{true, "Resolved.", ""}, at("2026-11-20T10:00:00Z"));
+  ASSERT_FALSE(p.refused);
   EXPECT_EQ(p.state, CaseState::kClosed);
 }
 
@@ -391,11 +397,37 @@ TEST_F(Lifecycle, FinalStageResponseClosesTheCase) {
   ASSERT_TRUE(p.closed_at);
 }
 
-TEST_F(Lifecycle, ResolveClosesAtStageOne) {
+TEST_F(Lifecycle, ResolveAtStageOneLeavesTheCustomerTheirTimeToAskForStageTwo) {
+  auto c = opened(at("2026-11-02T10:00:00Z"));
+  auto p = run(c, Respond{true, "We have put it right.", "ivy@example.test"}, at("2026-11-20T11:00:00Z"));
+  ASSERT_FALSE(p.refused) << *p.refused;
+  EXPECT_EQ(p.state, CaseState::kResponded);
+  EXPECT_TRUE(p.cancel_open_deadlines);
+  ASSERT_TRUE(p.next_stage_until);
+  EXPECT_EQ(iso_date(p.next_stage_until->date), "2026-12-18");
+  EXPECT_EQ(kinds(p), (std::vector<std::string>{"window0@2026-12-19T00:00:00Z"}));
+  ASSERT_EQ(letters(p), (std::vector<std::string>{"response->customer"}));
+  EXPECT_EQ(p.letters[0].fields.at("closed"), "");
+  EXPECT_EQ(p.letters[0].fields.at("next_stage_by_date"), long_date(Date{2026y / 12 / 18}));
+  ASSERT_EQ(p.events.size(), 1U);
+  EXPECT_NE(p.events[0].second.find("resolved by ivy@example.test"), std::string::npos) << p.events[0].second;
+  // The customer asks within that time: Stage 2 opens.
+  c = apply(c, p);
+  p = run(c, AskNextStage{}, at("2026-11-25T10:00:00Z"));
+  ASSERT_FALSE(p.refused) << *p.refused;
+  EXPECT_EQ(p.stage, 1);
+  EXPECT_EQ(p.state, CaseState::kOpen);
+}
+
+TEST_F(Lifecycle, ResolveClosesAtOnceWhereThereIsNoNextStageWindow) {
+  cfg_.stages[0].next_stage_within.reset();
   const auto c = opened(at("2026-11-02T10:00:00Z"));
-  const auto p = run(c, Respond{true, "", ""}, at("2026-11-10T10:00:00Z"));
+  const auto p = run(c, Respond{true, "", "ivy@example.test"}, at("2026-11-10T10:00:00Z"));
   EXPECT_EQ(p.state, CaseState::kClosed);
   EXPECT_TRUE(p.cancel_open_deadlines);
+  EXPECT_FALSE(p.next_stage_until);
+  ASSERT_FALSE(p.events.empty());
+  EXPECT_NE(p.events[0].second.find("resolved by ivy@example.test"), std::string::npos) << p.events[0].second;
 }
 
 TEST_F(Lifecycle, ExtensionsMoveTheDeadlineWithinTheMaximum) {
