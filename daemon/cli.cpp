@@ -85,9 +85,12 @@ int cmd_check_config(const std::string& config_path) {
   return kExitOk;
 }
 
+// Every failure is EX_TEMPFAIL: the MTA keeps the message and retries. Any other code
+// makes Postfix's pipe(8) bounce the complaint to the customer (EX_CONFIG, EX_SOFTWARE,
+// CLI11's usage codes), e.g. while an administrator's edit of the configuration is broken.
 int cmd_ingest(const std::string& config_path) {
   auto rt = load_or_report(config_path);
-  if (!rt) return kExitConfig;
+  if (!rt) return kExitTempFail;
   init_logging(rt->config.service.log_level);
   const std::string raw = read_stdin();
   if (!std::cin.eof() && std::cin.fail()) {
@@ -103,7 +106,7 @@ int cmd_ingest(const std::string& config_path) {
   }
   const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   auto outcome = ingest_guarded(**store, *rt, store::MessageLocation{}, raw, now);
-  if (!outcome && !is_database_failure(outcome.error())) {
+  if (!outcome && !is_storage_failure(outcome.error())) {
     // Stored in quarantine is stored: the MTA must not retry a message that will fail the
     // same way every time.
     if (auto q = quarantine_message(**store, store::MessageLocation{}, raw, outcome.error().message, now); q)
@@ -335,7 +338,7 @@ int cmd_quarantine_replay(const std::string& config_path, std::int64_t id) {
   auto outcome = replay_quarantined(**store, *rt, id, now);
   if (!outcome) {
     std::cerr << "replay failed, the message stays in quarantine: " << outcome.error().message << "\n";
-    return is_database_failure(outcome.error()) ? kExitTempFail : 1;
+    return is_storage_failure(outcome.error()) ? kExitTempFail : 1;
   }
   std::cout << "message #" << id << ": " << to_string(outcome->kind)
             << (outcome->reference.empty() ? "" : " " + outcome->reference) << "\n";
@@ -501,7 +504,13 @@ int main(int argc, char** argv) {
   auto* quarantine_replay = quarantine->add_subcommand("replay", "Process a quarantined message again, after a fix");
   quarantine_replay->add_option("id", quarantine_id, "The message's number")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints the message, or the help (code 0)
+    // A mistyped `argv=` in master.cf must not bounce the mail either (cmd_ingest).
+    return code != 0 && ingest->parsed() ? kExitTempFail : code;
+  }
 
   try {
     if (*run) return cmd_run(config_path, once);
@@ -528,7 +537,7 @@ int main(int argc, char** argv) {
     if (*quarantine_replay) return cmd_quarantine_replay(config_path, quarantine_id);
   } catch (const std::exception& e) {
     std::cerr << "complaintd: internal error: " << e.what() << "\n";
-    return kExitSoftware;
+    return *ingest ? kExitTempFail : kExitSoftware;
   }
   return kExitOk;
 }
