@@ -162,20 +162,27 @@ int cmd_explain(const std::string& config_path, const std::string& format, const
   return kExitOk;
 }
 
-std::unique_ptr<store::Store> open_store_for_reading(const std::string& config_path) {
+/// The database of `config_path`'s configuration, or null with `exit_code` set: 78 for a
+/// configuration that does not load, 75 for a database that does not open.
+std::unique_ptr<store::Store> open_store_for_reading(const std::string& config_path, int& exit_code) {
   auto rt = load_or_report(config_path);
-  if (!rt) return nullptr;
+  if (!rt) {
+    exit_code = kExitConfig;
+    return nullptr;
+  }
   auto store = store::Store::open(rt->config.service.database.string());
   if (!store) {
     std::cerr << "cannot open the database: " << store.error().message << "\n";
+    exit_code = kExitTempFail;
     return nullptr;
   }
   return std::move(*store);
 }
 
 int cmd_cases_list(const std::string& config_path, bool json, store::Store::CaseFilter filter, bool overdue) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   if (overdue) {
     filter.overdue_at =
         triage::iso_instant(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
@@ -211,8 +218,9 @@ int cmd_cases_list(const std::string& config_path, bool json, store::Store::Case
 }
 
 int cmd_cases_show(const std::string& config_path, const std::string& reference) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   auto found = store->find_case(reference);
   if (!found) {
     std::cerr << found.error().message << "\n";
@@ -280,8 +288,9 @@ int cmd_cases_show(const std::string& config_path, const std::string& reference)
 }
 
 int cmd_quarantine_list(const std::string& config_path, bool all) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   auto rows = store->list_quarantine(all);
   if (!rows) {
     std::cerr << rows.error().message << "\n";
@@ -298,8 +307,9 @@ int cmd_quarantine_list(const std::string& config_path, bool all) {
 }
 
 int cmd_quarantine_show(const std::string& config_path, std::int64_t id, bool raw) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   auto q = store->quarantined(id);
   if (!q) {
     std::cerr << q.error().message << "\n";
@@ -381,8 +391,9 @@ int cmd_report(const std::string& config_path, const std::string& from_text, con
 }
 
 int cmd_outbox_retry(const std::string& config_path, std::optional<std::int64_t> id) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   const auto now = triage::iso_instant(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   auto n = store->retry_outbox(id, now);
   if (!n) {
@@ -398,8 +409,9 @@ int cmd_outbox_retry(const std::string& config_path, std::optional<std::int64_t>
 }
 
 int cmd_outbox_list(const std::string& config_path, const std::string& status) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   auto rows = store->list_outbox(status);
   if (!rows) {
     std::cerr << rows.error().message << "\n";

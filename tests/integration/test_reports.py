@@ -241,6 +241,17 @@ class Reports(harness.MailTestCase):
         self.assertIn("no quarantined message #999999", r.stderr)
         r = run("outbox", "retry", "999999")
         self.assertEqual(r.returncode, 1, r.stderr)
+        # A configuration that does not load is 78 for every command that reads the database,
+        # as for run and check-config (not 75: retrying does not fix a file).
+        broken = self.dir / "broken.toml"
+        broken.write_text(self.config.read_text(encoding="utf-8") + "\n[service]\nname = \"twice\"\n",
+                          encoding="utf-8")
+        for args in (["cases", "list"], ["cases", "show", "CMP-2026-000001"], ["outbox", "list"], ["outbox", "retry"],
+                     ["quarantine", "list"], ["quarantine", "show", "1"], ["check-config"], ["report", "--from",
+                     "2026-01-01", "--to", "2026-01-31"]):
+            r = subprocess.run([harness.complaintd_binary(), *args, "--config", str(broken)], capture_output=True,
+                               text=True)
+            self.assertEqual(r.returncode, 78, (args, r.stderr))
 
     def test_quarantine_is_empty_after_a_healthy_run(self) -> None:
         out = self.complaintd("quarantine", "list")
