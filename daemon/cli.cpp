@@ -85,9 +85,12 @@ int cmd_check_config(const std::string& config_path) {
   return kExitOk;
 }
 
+// Every failure is EX_TEMPFAIL: the MTA keeps the message and retries. Any other code
+// makes Postfix's pipe(8) bounce the complaint to the customer (EX_CONFIG, EX_SOFTWARE,
+// CLI11's usage codes), e.g. while an administrator's edit of the configuration is broken.
 int cmd_ingest(const std::string& config_path) {
   auto rt = load_or_report(config_path);
-  if (!rt) return kExitConfig;
+  if (!rt) return kExitTempFail;
   init_logging(rt->config.service.log_level);
   const std::string raw = read_stdin();
   if (!std::cin.eof() && std::cin.fail()) {
@@ -103,7 +106,7 @@ int cmd_ingest(const std::string& config_path) {
   }
   const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   auto outcome = ingest_guarded(**store, *rt, store::MessageLocation{}, raw, now);
-  if (!outcome && !is_database_failure(outcome.error())) {
+  if (!outcome && !is_storage_failure(outcome.error())) {
     // Stored in quarantine is stored: the MTA must not retry a message that will fail the
     // same way every time.
     if (auto q = quarantine_message(**store, store::MessageLocation{}, raw, outcome.error().message, now); q)
@@ -159,20 +162,27 @@ int cmd_explain(const std::string& config_path, const std::string& format, const
   return kExitOk;
 }
 
-std::unique_ptr<store::Store> open_store_for_reading(const std::string& config_path) {
+/// The database of `config_path`'s configuration, or null with `exit_code` set: 78 for a
+/// configuration that does not load, 75 for a database that does not open.
+std::unique_ptr<store::Store> open_store_for_reading(const std::string& config_path, int& exit_code) {
   auto rt = load_or_report(config_path);
-  if (!rt) return nullptr;
+  if (!rt) {
+    exit_code = kExitConfig;
+    return nullptr;
+  }
   auto store = store::Store::open(rt->config.service.database.string());
   if (!store) {
     std::cerr << "cannot open the database: " << store.error().message << "\n";
+    exit_code = kExitTempFail;
     return nullptr;
   }
   return std::move(*store);
 }
 
 int cmd_cases_list(const std::string& config_path, bool json, store::Store::CaseFilter filter, bool overdue) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   if (overdue) {
     filter.overdue_at =
         triage::iso_instant(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
@@ -208,8 +218,9 @@ int cmd_cases_list(const std::string& config_path, bool json, store::Store::Case
 }
 
 int cmd_cases_show(const std::string& config_path, const std::string& reference) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   auto found = store->find_case(reference);
   if (!found) {
     std::cerr << found.error().message << "\n";
@@ -277,8 +288,9 @@ int cmd_cases_show(const std::string& config_path, const std::string& reference)
 }
 
 int cmd_quarantine_list(const std::string& config_path, bool all) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   auto rows = store->list_quarantine(all);
   if (!rows) {
     std::cerr << rows.error().message << "\n";
@@ -295,8 +307,9 @@ int cmd_quarantine_list(const std::string& config_path, bool all) {
 }
 
 int cmd_quarantine_show(const std::string& config_path, std::int64_t id, bool raw) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   auto q = store->quarantined(id);
   if (!q) {
     std::cerr << q.error().message << "\n";
@@ -335,7 +348,7 @@ int cmd_quarantine_replay(const std::string& config_path, std::int64_t id) {
   auto outcome = replay_quarantined(**store, *rt, id, now);
   if (!outcome) {
     std::cerr << "replay failed, the message stays in quarantine: " << outcome.error().message << "\n";
-    return is_database_failure(outcome.error()) ? kExitTempFail : 1;
+    return is_storage_failure(outcome.error()) ? kExitTempFail : 1;
   }
   std::cout << "message #" << id << ": " << to_string(outcome->kind)
             << (outcome->reference.empty() ? "" : " " + outcome->reference) << "\n";
@@ -378,8 +391,9 @@ int cmd_report(const std::string& config_path, const std::string& from_text, con
 }
 
 int cmd_outbox_retry(const std::string& config_path, std::optional<std::int64_t> id) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   const auto now = triage::iso_instant(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   auto n = store->retry_outbox(id, now);
   if (!n) {
@@ -395,8 +409,9 @@ int cmd_outbox_retry(const std::string& config_path, std::optional<std::int64_t>
 }
 
 int cmd_outbox_list(const std::string& config_path, const std::string& status) {
-  auto store = open_store_for_reading(config_path);
-  if (!store) return kExitTempFail;
+  int failed = kExitTempFail;
+  auto store = open_store_for_reading(config_path, failed);
+  if (!store) return failed;
   auto rows = store->list_outbox(status);
   if (!rows) {
     std::cerr << rows.error().message << "\n";
@@ -501,7 +516,13 @@ int main(int argc, char** argv) {
   auto* quarantine_replay = quarantine->add_subcommand("replay", "Process a quarantined message again, after a fix");
   quarantine_replay->add_option("id", quarantine_id, "The message's number")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints the message, or the help (code 0)
+    // A mistyped `argv=` in master.cf must not bounce the mail either (cmd_ingest).
+    return code != 0 && ingest->parsed() ? kExitTempFail : code;
+  }
 
   try {
     if (*run) return cmd_run(config_path, once);
@@ -528,7 +549,7 @@ int main(int argc, char** argv) {
     if (*quarantine_replay) return cmd_quarantine_replay(config_path, quarantine_id);
   } catch (const std::exception& e) {
     std::cerr << "complaintd: internal error: " << e.what() << "\n";
-    return kExitSoftware;
+    return *ingest ? kExitTempFail : kExitSoftware;
   }
   return kExitOk;
 }

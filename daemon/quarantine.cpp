@@ -6,7 +6,9 @@
 
 namespace complaintd::daemon {
 
-bool is_database_failure(const Error& e) { return e.message.rfind("database", 0) == 0; }
+bool is_storage_failure(const Error& e) {
+  return e.message.rfind("database", 0) == 0 || e.message.rfind("storing attachment", 0) == 0;
+}
 
 Result<IngestOutcome> ingest_guarded(store::Store& store, const Runtime& rt, const store::MessageLocation& location,
                                      const std::string& raw, triage::Instant now) {

@@ -1,7 +1,7 @@
 #pragma once
 // Messages that could not be processed (a bug, a letter that cannot be rendered) are kept
 // whole with the reason, so that they neither block the mailbox nor get lost; a person
-// replays them after the fix (`complaintd quarantine list|show|replay`). Database failures
+// replays them after the fix (`complaintd quarantine list|show|replay`). Storage failures
 // are not quarantined: those are transient and the message is simply tried again.
 
 #include <string>
@@ -14,8 +14,10 @@
 
 namespace complaintd::daemon {
 
-/// True for errors of the database itself (Store reports them as "database: …").
-bool is_database_failure(const Error& e);
+/// True for errors of the database itself (Store reports them as "database: …") and of the
+/// attachment store beside it ("storing attachment(s): …"): a full or read-only disk, not
+/// the message, so the message must be tried again, not quarantined (`ingest` exits 75).
+bool is_storage_failure(const Error& e);
 
 /// ingest_message, with any exception turned into an error: one message must never stop
 /// the daemon.

@@ -77,6 +77,7 @@ class Replies(harness.MailTestCase):
             """)
         for user in USERS:
             self.servers.clear_folder(user)
+        self.logs: list[str] = []  # the daemon's log of every run in this test
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -85,6 +86,7 @@ class Replies(harness.MailTestCase):
                            capture_output=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
         self.log = r.stderr.decode(errors="replace")
+        self.logs.append(self.log)
 
     def query(self, sql: str, *params) -> list[tuple]:
         with sqlite3.connect(self.db) as db:
@@ -132,6 +134,22 @@ class Replies(harness.MailTestCase):
         ref = self.query("SELECT reference FROM cases ORDER BY id DESC LIMIT 1")[0][0]
         self.servers.clear_folder(COMPLAINTS)
         return ref
+
+    def assert_no_reply_token_logged(self) -> None:
+        """A reply token is a credential (docs/REPLIES.md): whoever reads the log, or the journal
+        it is shipped to, must not be able to act on a case as its manager. Every token of every
+        letter sent in the test (its MAC) is looked for in every line the daemon logged."""
+        macs = set()
+        for (raw,) in self.query("SELECT raw FROM outbox"):
+            reply_to = email.utils.parseaddr(str(parse(bytes(raw))["Reply-To"] or ""))[1]
+            token = re.fullmatch(r"complaints\+\d+-[hs]([a-z2-7]{16})@example\.test", reply_to)
+            if token:
+                macs.add(token.group(1))
+        self.assertTrue(macs)  # the check is not vacuous
+        log = "".join(self.logs).lower()
+        self.assertIn("event=staff-reply", log)  # replies with tokens were processed and logged
+        for mac in macs:
+            self.assertNotIn(mac, log)
 
     def deliver_and_run(self) -> None:
         self.servers.wait_for_messages(COMPLAINTS, count=1)
@@ -328,6 +346,7 @@ class Replies(harness.MailTestCase):
 
         # The second case never moved, whatever was tried on it.
         self.assertEqual(self.case(ref2), before2)
+        self.assert_no_reply_token_logged()
 
         with self.subTest("the learning is in the report trustees read"):
             r = subprocess.run([harness.complaintd_binary(), "report", "--from", "2000-01-01", "--to", "2100-01-01",
@@ -383,6 +402,7 @@ class Replies(harness.MailTestCase):
             self.assertEqual(len(self.letters_to(IVY, ref)), 1)  # the handler is told to stop
             self.assertEqual(self.query("SELECT COUNT(*) FROM deadlines d JOIN cases c ON c.id = d.case_id "
                                         "WHERE c.reference = ? AND d.done_at IS NULL", ref)[0][0], 0)
+        self.assert_no_reply_token_logged()
 
     def test_resolve_at_stage_one_leaves_the_customer_their_stage_two(self) -> None:
         # The issue's story: the manager closes the case by replying; the customer, not

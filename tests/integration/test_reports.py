@@ -1,5 +1,6 @@
 """The commands people run, on a database seeded through the real pipeline: `report` in
-every format, and `quarantine` listing nothing on a healthy run."""
+every format, `cases list` (table, JSON, every filter), `outbox list|retry`, and
+`quarantine list|show|replay` on a message that really was quarantined."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -19,10 +21,27 @@ import harness  # noqa: E402
 
 COMPLAINTS = "complaints@example.test"
 PEOPLE = ["fay@example.test", "gil@example.test", "hal@example.test"]
+TEAM = "team@example.test"      # the coordinator: handles what no route claims
+WENDY = "wendy@example.test"    # the waste manager: routed the bins
+# `cases list` columns (daemon/cli.cpp): widths of all but the last, one space between.
+TABLE_WIDTHS = (18, 20, 10, 9, 8, 28)
+
+
+def table_rows(out: str) -> tuple[list[str], list[list[str]], str]:
+    """A fixed-width table as printed: its header, its rows as lists of cells, its last line."""
+    lines = out.rstrip("\n").split("\n")
+
+    def cells(line: str) -> list[str]:
+        out, at = [], 0
+        for width in TABLE_WIDTHS:
+            out.append(line[at:at + width].rstrip())
+            at += width + 1
+        return out + [line[at:]]
+    return cells(lines[0]), [cells(line) for line in lines[1:-1]], lines[-1]
 
 
 class Reports(harness.MailTestCase):
-    users = {COMPLAINTS: "pw", **{p: "pw" for p in PEOPLE}}
+    users = {COMPLAINTS: "pw", TEAM: "pw", WENDY: "pw", **{p: "pw" for p in PEOPLE}}
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -39,12 +58,33 @@ class Reports(harness.MailTestCase):
             [[stage]]
             name = "Stage 2"
             respond_within = "10 working days"
+
+            [roles]
+            coordinator = "Complaints Team <team@example.test>"
+            waste = "Wendy Waste <wendy@example.test>"
+
+            [procedure]
+            coordinator = "coordinator"
+
+            # Seeded so that --manager and --category always have something to find.
+            [[triage.route]]
+            name = "waste"
+            department = "Waste"
+            manager = "waste"
+            keywords = ["bins"]
+
+            [[triage.category]]
+            name = "waste_collection"
+            label = "Waste collection"
+            keywords = ["bins"]
             """)
         subjects = ["Bins not collected", "Rude reply at the library", "Pothole outside number 9"]
         for n, (person, subject) in enumerate(zip(PEOPLE, subjects)):
             cls.servers.send(person, COMPLAINTS, harness.make_message(
                 person, COMPLAINTS, subject, "Please look into this.", message_id=f"<report-{n}@example.test>"))
-        cls.servers.wait_for_messages(COMPLAINTS, count=3)
+            # One at a time: Postfix may deliver mail in any order, and the cases' order
+            # (fay's bins first) is what the tests below rely on.
+            cls.servers.wait_for_messages(COMPLAINTS, count=n + 1)
         r = subprocess.run([harness.complaintd_binary(), "run", "--once", "--config", str(cls.config)],
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
@@ -119,10 +159,10 @@ class Reports(harness.MailTestCase):
         finally:
             with sqlite3.connect(self.dir / "complaintd.db") as db:
                 db.execute("UPDATE cases SET respond_by = ? WHERE reference = ?", (kept, every[2]))
-        with sqlite3.connect(self.dir / "complaintd.db") as db:
-            handler = db.execute("SELECT handler_address FROM cases WHERE reference = ?", (every[0],)).fetchone()[0]
-        if handler:
-            self.assertIn(every[0], refs("--manager", handler.upper()))
+        self.assertEqual(refs("--manager", WENDY.upper()), [every[0]])  # the bins were routed to Wendy
+        self.assertEqual(refs("--manager", TEAM), every[1:])
+        self.assertEqual(refs("--manager", "nobody@example.test"), [])
+        self.assertEqual(refs("--open", "--manager", TEAM), [every[2]])  # filters combine
 
     def test_outbox_retry_sends_a_failed_letter_again(self) -> None:
         with sqlite3.connect(self.dir / "complaintd.db") as db:
@@ -139,11 +179,56 @@ class Reports(harness.MailTestCase):
     def test_cases_list_by_category(self) -> None:
         with sqlite3.connect(self.dir / "complaintd.db") as db:
             (cats, ref) = db.execute("SELECT categories, reference FROM cases ORDER BY id LIMIT 1").fetchone()
-        if cats:
-            first = cats.splitlines()[0]
-            listed = [c["reference"] for c in json.loads(self.complaintd("cases", "list", "--json", "--category", first))]
-            self.assertIn(ref, listed)
+        self.assertIn("waste_collection", cats.splitlines())
+        listed = [c["reference"] for c in json.loads(self.complaintd("cases", "list", "--json", "--category",
+                                                                     "waste_collection"))]
+        self.assertEqual(listed, [ref])  # only the bins
         self.assertEqual(json.loads(self.complaintd("cases", "list", "--json", "--category", "no_such_category")), [])
+
+    def test_cases_list_table(self) -> None:
+        cases = json.loads(self.complaintd("cases", "list", "--json"))
+        header, rows, total = table_rows(self.complaintd("cases", "list"))
+        self.assertEqual(header, ["REFERENCE", "RECEIVED", "RESPOND BY", "STATE", "STAGE", "CUSTOMER", "SUBJECT"])
+        self.assertEqual(total, "3 case(s)")
+        self.assertEqual(rows, [[c["reference"], c["received_at"], c["respond_by"], c["state"], c["stage"],
+                                 c["customer"], c["subject"]] for c in cases])
+        self.assertEqual([r[3] for r in rows], ["responded", "closed", "open"])
+        self.assertEqual([r[5] for r in rows], PEOPLE)
+        for r in rows:
+            self.assertRegex(r[0], r"^CMP-\d{4}-\d{6}$")
+            self.assertRegex(r[1], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+            self.assertRegex(r[2], r"^\d{4}-\d\d-\d\d$")
+        _, rows, total = table_rows(self.complaintd("cases", "list", "--open", "--stage", "Stage 1"))
+        self.assertEqual(([r[0] for r in rows], total), ([cases[0]["reference"], cases[2]["reference"]], "2 case(s)"))
+
+    def test_outbox_list(self) -> None:
+        out = self.complaintd("outbox", "list")
+        lines = out.rstrip("\n").split("\n")
+        self.assertRegex(lines[0], r"^ID +KIND +STATUS +ATTEMPTS +TO +LAST ERROR$")
+        with sqlite3.connect(self.dir / "complaintd.db") as db:
+            letters = db.execute("SELECT id, kind, status, attempts, rcpt FROM outbox ORDER BY id").fetchall()
+        self.assertEqual(len(lines) - 1, len(letters))
+        # An acknowledgement to each customer, a referral to each case's manager.
+        self.assertEqual(sorted((kind, rcpt) for _, kind, _, _, rcpt in letters),
+                         sorted([("acknowledgement", p) for p in PEOPLE] +
+                                [("referral", WENDY), ("referral", TEAM), ("referral", TEAM)]))
+        for line, (id_, kind, status, attempts, rcpt) in zip(lines[1:], letters):
+            self.assertEqual(line.split(), [str(id_), kind, status, str(attempts), rcpt])
+        # --status picks, and a failed letter shows why.
+        failed = letters[-1][0]
+        with sqlite3.connect(self.dir / "complaintd.db") as db:
+            db.execute("UPDATE outbox SET status = 'failed', last_error = '550 5.1.1 mailbox unknown' WHERE id = ?",
+                       (failed,))
+        try:
+            lines = self.complaintd("outbox", "list", "--status", "failed").rstrip("\n").split("\n")
+            self.assertEqual(len(lines), 2, lines)
+            self.assertRegex(lines[1], rf"^{failed} +referral +failed +\d+ +\S+ +550 5\.1\.1 mailbox unknown$")
+            sent = self.complaintd("outbox", "list", "--status", "sent").rstrip("\n").split("\n")[1:]
+            self.assertEqual(len(sent), len(letters) - 1)
+            self.assertTrue(all(line.split()[2] == "sent" for line in sent))
+        finally:
+            with sqlite3.connect(self.dir / "complaintd.db") as db:
+                db.execute("UPDATE outbox SET status = 'sent', last_error = '' WHERE id = ?", (failed,))
 
     def test_usage_errors_have_their_exit_codes(self) -> None:
         def run(*args: str) -> subprocess.CompletedProcess:
@@ -156,10 +241,117 @@ class Reports(harness.MailTestCase):
         self.assertIn("no quarantined message #999999", r.stderr)
         r = run("outbox", "retry", "999999")
         self.assertEqual(r.returncode, 1, r.stderr)
+        # A configuration that does not load is 78 for every command that reads the database,
+        # as for run and check-config (not 75: retrying does not fix a file).
+        broken = self.dir / "broken.toml"
+        broken.write_text(self.config.read_text(encoding="utf-8") + "\n[service]\nname = \"twice\"\n",
+                          encoding="utf-8")
+        for args in (["cases", "list"], ["cases", "show", "CMP-2026-000001"], ["outbox", "list"], ["outbox", "retry"],
+                     ["quarantine", "list"], ["quarantine", "show", "1"], ["check-config"], ["report", "--from",
+                     "2026-01-01", "--to", "2026-01-31"]):
+            r = subprocess.run([harness.complaintd_binary(), *args, "--config", str(broken)], capture_output=True,
+                               text=True)
+            self.assertEqual(r.returncode, 78, (args, r.stderr))
 
     def test_quarantine_is_empty_after_a_healthy_run(self) -> None:
         out = self.complaintd("quarantine", "list")
         self.assertIn("0 message(s)", out)
+
+
+class QuarantineCommands(harness.MailTestCase):
+    """A message the daemon could not process, really quarantined by `run --once`: a site's
+    acknowledgement template takes the customer's subject as a mustache partial, so a subject
+    with an unclosed tag cannot be rendered. The fix is to the template; the replay then opens
+    the case that the message should have opened."""
+
+    users = {COMPLAINTS: "pw", PEOPLE[0]: "pw"}
+    SUBJECT = "Bins {{#not collected"
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        cls.dir = Path(tempfile.mkdtemp(prefix="complaintd-quarantine-"))
+        cls.addClassCleanup(shutil.rmtree, cls.dir, True)
+        cls.letters = cls.dir / "letters"
+        shutil.copytree(harness.EXAMPLE_LETTERS, cls.letters)
+        cls.template = cls.letters / "acknowledgement.mustache"
+        cls.good_template = cls.template.read_text(encoding="utf-8")
+        assert "{{subject}}" in cls.good_template
+        cls.template.write_text(cls.good_template.replace("{{subject}}", "{{> subject}}"), encoding="utf-8")
+        cls.config = harness.write_config(cls.dir / "complaintd.toml", cls.servers, name="Quarantine Council",
+                                          poll_interval=None, letters=cls.letters)
+        cls.raw = harness.make_message(PEOPLE[0], COMPLAINTS, cls.SUBJECT, "Third week running.",
+                                       message_id="<quarantined-1@example.test>")
+        cls.servers.send(PEOPLE[0], COMPLAINTS, cls.raw)
+        [cls.delivered] = cls.servers.wait_for_messages(COMPLAINTS, count=1)
+        r = subprocess.run([harness.complaintd_binary(), "run", "--once", "--config", str(cls.config)],
+                           capture_output=True, text=True, timeout=120)
+        # The mailbox went on (exit 0); the message is kept, not lost and not retried.
+        assert r.returncode == 0, r.stderr
+        cls.run_log = r.stderr
+
+    def complaintd(self, *args: str, code: int = 0) -> subprocess.CompletedProcess:
+        r = subprocess.run([harness.complaintd_binary(), *args, "--config", str(self.config)], capture_output=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, code, r.stderr.decode(errors="replace"))
+        return r
+
+    def text(self, *args: str, code: int = 0) -> str:
+        return self.complaintd(*args, code=code).stdout.decode()
+
+    def test_list_show_fix_replay(self) -> None:
+        self.assertRegex(self.run_log, r"event=quarantined message=1 reason=\"letter template .*acknowledgement"
+                                       r"\.mustache: Unclosed tag")
+        self.assertEqual(json.loads(self.text("cases", "list", "--json")), [])
+        self.assertIn("\\Seen", self.servers.messages(COMPLAINTS)[0].flags)  # the mailbox moved on
+
+        with self.subTest("quarantine list"):
+            lines = self.text("quarantine", "list").rstrip("\n").split("\n")
+            self.assertRegex(lines[0], r"^ID +RECEIVED +STATE +SIZE +FROM +REASON$")
+            self.assertRegex(lines[1], rf"^1 +\d{{4}}-\d\d-\d\dT\S+Z +quarantined +{len(self.delivered.raw)} +"
+                                       rf"{re.escape(PEOPLE[0])} +letter template \S+acknowledgement\.mustache: "
+                                       r"Unclosed tag")
+            self.assertEqual(lines[2], "1 message(s)")
+
+        with self.subTest("quarantine show"):
+            out = self.text("quarantine", "show", "1")
+            self.assertIn("Message #1 (quarantined)", out)
+            self.assertRegex(out, r"Mailbox: +complaints UID \d+")
+            self.assertRegex(out, rf"From: +{re.escape(PEOPLE[0])}\n")
+            self.assertRegex(out, rf"Subject: +{re.escape(self.SUBJECT)}\n")
+            self.assertRegex(out, r"Message-ID: +<?quarantined-1@example\.test>?\n")
+            self.assertRegex(out, rf"Size: +{len(self.delivered.raw)} bytes")
+            self.assertRegex(out, r"Reason: +letter template .*Unclosed tag")
+            self.assertIn(f"complaintd quarantine replay 1 --config {self.config}", out)
+            # --raw: the message exactly as the IMAP server held it, to replay by hand if need be.
+            self.assertEqual(self.complaintd("quarantine", "show", "1", "--raw").stdout, self.delivered.raw)
+
+        with self.subTest("a replay before the fix fails and keeps the message"):
+            r = self.complaintd("quarantine", "replay", "1", code=1)
+            self.assertIn(b"replay failed, the message stays in quarantine", r.stderr)
+            self.assertIn("1 message(s)", self.text("quarantine", "list"))
+            self.assertEqual(json.loads(self.text("cases", "list", "--json")), [])
+
+        with self.subTest("after the fix the replay opens the case and the customer hears"):
+            self.template.write_text(self.good_template, encoding="utf-8")
+            out = self.text("quarantine", "replay", "1")
+            self.assertRegex(out, r"^message #1: new-case CMP-\d{4}-\d{6}\n$")
+            reference = out.split()[-1]
+            [case] = json.loads(self.text("cases", "list", "--json"))
+            self.assertEqual((case["reference"], case["customer"], case["subject"]),
+                             (reference, PEOPLE[0], self.SUBJECT))
+            self.assertIn("0 message(s)", self.text("quarantine", "list"))  # nothing waits any more
+            replayed = self.text("quarantine", "list", "--all").rstrip("\n").split("\n")
+            self.assertRegex(replayed[1], r"^1 +\S+ +replayed ")
+            self.assertIn("Message #1 (replayed)", self.text("quarantine", "show", "1"))
+            self.text("run", "--once")  # sends the acknowledgement the replay queued
+            [ack] = self.servers.wait_for_messages(PEOPLE[0], count=1)
+            self.assertIn(reference.encode(), ack.raw)
+
+        with self.subTest("a second replay opens nothing"):
+            r = self.complaintd("quarantine", "replay", "1", code=1)
+            self.assertIn(b"was replayed already", r.stderr)
+            self.assertEqual(len(json.loads(self.text("cases", "list", "--json"))), 1)
 
 
 if __name__ == "__main__":
