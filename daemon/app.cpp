@@ -14,6 +14,7 @@
 #include <csignal>
 #include <list>
 
+#include "daemon/database_watch.hpp"
 #include "daemon/imap_idle.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/mailbox_poller.hpp"
@@ -94,7 +95,7 @@ class App {
   App(std::shared_ptr<const Runtime> rt, std::unique_ptr<store::Store> store, std::filesystem::path config_path)
       : rt_(std::move(rt)), store_(std::move(store)), config_path_(std::move(config_path)), multi_(io_),
         sender_(multi_, *store_, rt_->config.smtp), sender_timer_(io_), deadline_timer_(io_), watchdog_timer_(io_),
-        hup_(io_, SIGHUP) {
+        hup_(io_, SIGHUP), database_wake_(io_) {
     for (const auto& m : rt_->config.mailboxes) {
       pollers_.push_back(std::make_unique<MailboxPoller>(multi_, *store_, rt_, m));
       poll_timers_.emplace_back(io_);
@@ -134,6 +135,7 @@ class App {
     }
     asio::co_spawn(io_, send_loop(), on_exit(exit_code_, io_, "outbox-sender"));
     asio::co_spawn(io_, deadline_loop(), on_exit(exit_code_, io_, "scheduler"));
+    watch_database();
     wait_for_hup();
     start_watchdog();
     if (const auto& m = rt_->config.metrics; !m.address.empty()) {
@@ -255,9 +257,36 @@ class App {
     finished();
   }
 
+  // Letters queued by another process (the pipe's `ingest`, `quarantine replay`) go out
+  // within a fraction of a second instead of at the sender's next minute.
+  void watch_database() {
+    database_watch_ = std::make_unique<DatabaseWatch>(io_, rt_->config.service.database, [this] {
+      if (stopping_ || database_wake_pending_) return;
+      // A batch commits in many writes; one look after they settle is enough.
+      database_wake_pending_ = true;
+      database_wake_.expires_after(std::chrono::milliseconds(200));
+      database_wake_.async_wait([this](const boost::system::error_code& ec) {
+        database_wake_pending_ = false;
+        if (ec || stopping_) return;
+        send_wanted_ = true;
+        sender_timer_.cancel();
+        deadline_timer_.cancel();
+      });
+    });
+    std::string why;
+    if (!database_watch_->start(why)) {
+      spdlog::warn("event=database-watch-unavailable error=\"{}\" action=outbox-checked-every-minute", why);
+      database_watch_.reset();
+      return;
+    }
+    asio::co_spawn(io_, database_watch_->run(), asio::detached);
+  }
+
   asio::awaitable<void> send_loop() {
     ++active_;
     while (!stopping_) {
+      // Cleared before the drain: letters queued during it are looked for straight after.
+      send_wanted_ = false;
       auto d = co_await sender_.drain_once();
       metrics_.drained(d);
       if (stopping_) break;
@@ -275,6 +304,7 @@ class App {
           }
         }
       }
+      if (send_wanted_ && (!d || !d->unreachable)) continue;
       co_await sleep_for(sender_timer_, wait);
     }
     finished();
@@ -380,6 +410,8 @@ class App {
     deadline_timer_.cancel();
     watchdog_timer_.cancel();
     hup_.cancel();
+    database_wake_.cancel();
+    if (database_watch_) database_watch_->stop();
     if (metrics_server_) metrics_server_->stop();
     // Work in flight (an IMAP fetch, an SMTP transaction) gets a moment to finish; the
     // database is never mid-transaction here because commits are synchronous.
@@ -419,6 +451,10 @@ class App {
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<asio::steady_timer> hard_stop_;
   bool stopping_ = false;
+  std::unique_ptr<DatabaseWatch> database_watch_;
+  asio::steady_timer database_wake_;
+  bool database_wake_pending_ = false;
+  bool send_wanted_ = false;
   int active_ = 0;
   int exit_code_ = kExitOk;
 };

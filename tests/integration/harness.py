@@ -969,10 +969,11 @@ class MailServers:
 class RunningDaemon:
     """`complaintd run` with its log read as it is written, so a test can act on an event."""
 
-    def __init__(self, config: str | os.PathLike) -> None:
+    def __init__(self, config: str | os.PathLike, **popen) -> None:
+        """`popen`: more arguments for subprocess.Popen (user=, group= to run as a service user)."""
         self.proc = subprocess.Popen([complaintd_binary(), "run", "--config", str(config)],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, **popen)
         self.lines: list[str] = []
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)

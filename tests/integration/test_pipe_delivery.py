@@ -166,6 +166,27 @@ class PipeDelivery(harness.MailTestCase):
         for path in self.state.rglob("*"):
             self.assertEqual(path.stat().st_uid, self.uid, path)
 
+    def test_the_running_daemon_sends_a_piped_complaints_acknowledgement_at_once(self) -> None:
+        # The daemon's outbox timer runs once a minute; what `ingest` queued must not wait
+        # for it. The daemon watches the database and sends as soon as another process commits.
+        daemon = harness.RunningDaemon(self.config, user=self.uid, group=self.gid, extra_groups=[])
+        self.addCleanup(daemon.stop)
+        daemon.wait_for_log(r"event=started")
+        time.sleep(1)  # past the start-up drain of the outbox
+        subject = "Pothole on Mill Lane"
+        self.send(subject)
+        self.servers.wait_for_queue_empty()
+        [case] = self.cases_about(subject)
+        # Well inside the minute the outbox timer would take (the delivery itself is ~1 s).
+        deadline = time.monotonic() + 30
+        while not (acks := [m for m in self.servers.messages(CUSTOMER) if case["reference"].encode() in m.raw]):
+            if time.monotonic() > deadline:
+                self.fail(f"no acknowledgement for {case['reference']} within 30 s:\n{daemon.log}")
+            time.sleep(0.2)
+        self.assertEqual(len(acks), 1)
+        self.assertNotIn("database-watch-unavailable", daemon.log)
+        self.assertEqual(daemon.stop(), 0, daemon.log)
+
     def test_an_unwritable_database_defers_and_nothing_is_lost(self) -> None:
         subject = "Bins left open after collection"
         os.chmod(self.state, 0)
