@@ -268,9 +268,12 @@ class App {
       database_wake_.async_wait([this](const boost::system::error_code& ec) {
         database_wake_pending_ = false;
         if (ec || stopping_) return;
+        deadline_timer_.cancel();
+        // While the SMTP server is unreachable its backoff rules: each commit (the sender's
+        // own marks among them) would otherwise be one more connection attempt.
+        if (sender_unreachable_) return;
         send_wanted_ = true;
         sender_timer_.cancel();
-        deadline_timer_.cancel();
       });
     });
     std::string why;
@@ -304,7 +307,8 @@ class App {
           }
         }
       }
-      if (send_wanted_ && (!d || !d->unreachable)) continue;
+      sender_unreachable_ = d && d->unreachable;
+      if (send_wanted_ && d && !d->unreachable) continue;
       co_await sleep_for(sender_timer_, wait);
     }
     finished();
@@ -455,6 +459,7 @@ class App {
   asio::steady_timer database_wake_;
   bool database_wake_pending_ = false;
   bool send_wanted_ = false;
+  bool sender_unreachable_ = false;  ///< the last drain found no SMTP server: backing off
   int active_ = 0;
   int exit_code_ = kExitOk;
 };

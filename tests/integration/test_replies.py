@@ -49,8 +49,7 @@ class Replies(harness.MailTestCase):
         self.dir = Path(tempfile.mkdtemp(prefix="complaintd-replies-"))
         self.addCleanup(lambda: harness.keep_test_dir() or shutil.rmtree(self.dir, ignore_errors=True))
         self.db = self.dir / "complaintd.db"
-        self.config = harness.write_config(self.dir / "complaintd.toml", self.servers, name="Test Council Complaints",
-                                           password=USERS[COMPLAINTS], poll_interval=None, extra=f"""
+        self.extra = f"""
             [roles]
             coordinator = "Complaints Team <{TEAM}>"
             investigator = "Ivy Investigator <{IVY}>"
@@ -74,12 +73,17 @@ class Replies(harness.MailTestCase):
             respond_within = "10 working days"
             final_text = "You may now ask the Local Government and Social Care Ombudsman to look at it."
             letters = {{ acknowledgement = "stage2-acknowledgement", referral = "stage2-referral" }}
-            """)
+            """
+        self.write_config()
         for user in USERS:
             self.servers.clear_folder(user)
         self.logs: list[str] = []  # the daemon's log of every run in this test
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def write_config(self, more: str = "") -> None:
+        self.config = harness.write_config(self.dir / "complaintd.toml", self.servers, name="Test Council Complaints",
+                                           password=USERS[COMPLAINTS], poll_interval=None, extra=self.extra + more)
 
     def run_once(self) -> None:
         r = subprocess.run([harness.complaintd_binary(), "run", "--once", "--config", str(self.config)],
@@ -108,13 +112,14 @@ class Replies(harness.MailTestCase):
         return [m for m in self.inbox(user) if subject_has in str(m["Subject"])]
 
     def reply(self, sender: str, to: str, letter: email.message.EmailMessage, text: str,
-              message_id: str | None = None, subject: str | None = None) -> str:
+              message_id: str | None = None, subject: str | None = None, headers: dict | None = None) -> str:
         """`sender` answers `letter` as a mail client does: to its Reply-To, quoting it."""
         mid = message_id or email.utils.make_msgid(domain="example.test")
         raw = harness.make_message(
             sender, to, subject or "Re: " + str(letter["Subject"]),
             text + "\n\nOn Tue, someone wrote:\n" + quoted(body_of(letter)) + "\n",
-            headers={"In-Reply-To": letter["Message-ID"], "References": letter["Message-ID"]}, message_id=mid)
+            headers={"In-Reply-To": letter["Message-ID"], "References": letter["Message-ID"], **(headers or {})},
+            message_id=mid)
         self.servers.send(sender, to, raw)
         return mid
 
@@ -441,6 +446,51 @@ class Replies(harness.MailTestCase):
             self.assertEqual((state, stage, handler), ("open", 1, ANN))
             self.assertEqual(self.events(ref, "next-stage-refused"), [])
             self.assertEqual(len(self.inbox(ANN)), 1)
+
+    def test_with_required_authentication_only_an_authenticated_reply_acts(self) -> None:
+        # The receiving server (here, as if a milter in front of it) records SPF and DKIM in
+        # Authentication-Results; only its own results are believed.
+        self.write_config('\n[replies]\nrequire_authentication = true\nauthserv_id = "mx.example.test"\n')
+        ref = self.complaint("Graffiti on the library", "The library wall has been covered in graffiti for weeks.")
+        referral = self.letters_to(IVY, "New case for you")[0]
+        reply_to = email.utils.parseaddr(str(referral["Reply-To"]))[1]
+        before = self.case(ref)
+        for user in USERS:
+            self.servers.clear_folder(user)
+
+        with self.subTest("no Authentication-Results: nothing happens"):
+            self.reply(IVY, reply_to, referral, "respond\n\nDear Alice, it will be cleaned.")
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            self.assertTrue(any("not authenticated" in e for e in self.events(ref, "reply-rejected")))
+            self.assertRegex(self.log, rf"case={ref} event=reply-rejected from=\"{IVY}\" reason=\"the sender is not "
+                                       r"authenticated")
+            self.assertEqual(self.letters_to(CUSTOMER, ref), [])
+
+        with self.subTest("a pass from a server that is not trusted: nothing happens"):
+            self.reply(IVY, reply_to, referral, "respond\n\nDear Alice, it will be cleaned.",
+                       headers={"Authentication-Results": f"mx.attacker.test; spf=pass smtp.mailfrom={IVY}"})
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            self.assertEqual(len(self.events(ref, "reply-rejected")), 2)
+
+        with self.subTest("a fail from the trusted server: nothing happens"):
+            self.reply(IVY, reply_to, referral, "respond\n\nDear Alice, it will be cleaned.",
+                       headers={"Authentication-Results": f"mx.example.test; spf=fail smtp.mailfrom={IVY}; "
+                                                         "dkim=fail header.d=example.test"})
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref), before)
+            self.assertEqual(len(self.events(ref, "reply-rejected")), 3)
+
+        with self.subTest("DKIM pass from the trusted server: the response goes out"):
+            self.reply(IVY, reply_to, referral, "respond\n\nDear Alice, the wall will be cleaned on Monday.",
+                       headers={"Authentication-Results": "mx.example.test; dkim=pass header.d=example.test; "
+                                                         f"spf=none smtp.mailfrom={IVY}"})
+            self.deliver_and_run()
+            self.assertEqual(self.case(ref)[0], "responded")
+            response = self.letters_to(CUSTOMER, ref)
+            self.assertEqual(len(response), 1)
+            self.assertIn("cleaned on Monday", body_of(response[0]))
 
 
 if __name__ == "__main__":
