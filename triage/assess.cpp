@@ -191,7 +191,8 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
     t.reason = "From is our own address " + msg.from->address;
     return t;
   }
-  if (auto why = machine_mail_reason(msg); !why.empty()) {
+  // The parser's verdict (parser::machine_verdict), made once as it read the headers.
+  if (const auto& why = msg.machine.reason; !why.empty()) {
     t.intent = Intent::kMachineMail;
     t.reason = why;
     t.because.push_back({"intent.machine_mail", "header", why});

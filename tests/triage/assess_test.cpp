@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "parser/machine_mail.hpp"
 #include "triage/assess.hpp"
 #include "triage/builtin_rules.hpp"
 
@@ -248,6 +249,7 @@ TEST_F(Assess, AnonymousBecomesAComment) {
 TEST_F(Assess, MachineMailIsNeverAnsweredWhateverItSays) {
   auto m = mail("Out of office", "I was assaulted. Thank you. I want to withdraw.");
   m.auto_submitted = "auto-replied";
+  m.machine = parser::machine_verdict(m);  // as parse() does
   const auto a = run(m);
   EXPECT_EQ(a.intent.intent, Intent::kMachineMail);
 }
