@@ -88,11 +88,10 @@ bool has_category(const Assessment& a, const std::string& name) {
 
 // ---- the matcher ----
 
-// What the book's first rule fired on (a copy: the scan's spans die with it).
+// What the book's first rule fired on.
 std::vector<Fired> first_rule(const RuleBook& book, const ScanInput& in, std::vector<Fired>* near_misses = nullptr) {
   const Hits hits = book.scan(in, near_misses);
-  const auto fired = hits[0];
-  return {fired.begin(), fired.end()};
+  return book.fired(hits[0], in.text);
 }
 
 TEST(Rules, KeywordsAreWholeWordsAnyCaseAndStars) {
