@@ -278,20 +278,28 @@ bool negated_before(std::string_view text, std::size_t at) {
     const std::size_t end = i;
     while (i > 0 && (is_word_char(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '-')) --i;
     if (i == end) return false;  // punctuation of another kind: stop
-    // Lower case, and curly apostrophes straight: "wasn’t" (U+2019 is E2 80 99).
-    std::string w;
+    // Lower case, and curly apostrophes straight: "wasn’t" (U+2019 is E2 80 99). Only
+    // the word's length, its last three characters and, without apostrophes, its first
+    // eight are needed: no negator is longer, and a string per word cost an allocation.
+    constexpr std::size_t kLongest = 8;
+    std::array<char, kLongest> bare{};  // without apostrophes
+    std::array<char, 3> tail{};         // the last three, oldest first
+    std::size_t length = 0, bare_length = 0;
     for (std::size_t k = i; k < end; ++k) {
+      char l = c_lower(text[k]);
       if (text[k] == '\xE2' && k + 2 < end && text[k + 1] == '\x80' && text[k + 2] == '\x99') {
-        w += '\'';
+        l = '\'';
         k += 2;
-      } else {
-        w += c_lower(text[k]);
       }
+      ++length;
+      tail = {tail[1], tail[2], l};
+      if (l != '\'' && bare_length++ < kLongest) bare[bare_length - 1] = l;
     }
-    if (w == "but") return false;
-    if (w.size() > 3 && w.compare(w.size() - 3, 3, "n't") == 0) return true;
-    w.erase(std::remove(w.begin(), w.end(), '\''), w.end());
-    if (std::find(kNegators.begin(), kNegators.end(), w) != kNegators.end()) return true;
+    const std::string_view last3(tail.data(), tail.size());  // compared only when length >= 3
+    if (length == 3 && last3 == "but") return false;
+    if (length > 3 && last3 == "n't") return true;
+    const std::string_view w(bare.data(), std::min(bare_length, kLongest));
+    if (bare_length <= kLongest && std::find(kNegators.begin(), kNegators.end(), w) != kNegators.end()) return true;
   }
   return false;
 }

@@ -115,6 +115,26 @@ TEST(Rules, NegationLooksBackWithinTheClause) {
   EXPECT_FALSE(negated_before("Not only that, but he assaulted me", 24));
 }
 
+TEST(Rules, NegationReadsEachWordAsItsLowerCaseSpelling) {
+  // Words ending in n't (but not "n't" alone), negators in any case, with or without
+  // apostrophes, and words that only begin or end like one.
+  for (const char* yes : {"I shouldn't assault", "I SHOULDN\xE2\x80\x99T assault", "No-one assault", "NOONE assault",
+                          "without assault", "wasnt assault", "didn't assault", "n'o't assault", "cannot assault",
+                          "HARDLY assault"}) {
+    const std::string_view t = yes;
+    EXPECT_TRUE(negated_before(t, t.size() - 7)) << t;
+  }
+  for (const char* no : {"n't assault", "notwithstanding assault", "nothings assault", "withoutx assault",
+                         "nobodyy assault", "xnot assault", "butn't. assault", "but assault", "caf\xC3\xA9 assault",
+                         "no,assault", "isn\xE2\x80t assault"}) {
+    const std::string_view t = no;
+    EXPECT_FALSE(negated_before(t, t.size() - 7)) << t;
+  }
+  // "but" stops the walk; a negator before it does not count.
+  EXPECT_FALSE(negated_before("not but assault", 8));
+  EXPECT_TRUE(negated_before("not really assault", 11));
+}
+
 TEST(Rules, SenderDomainAddressAndMailbox) {
   config::MatchRule m;
   m.domains = {"example.org"};
