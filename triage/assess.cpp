@@ -22,6 +22,12 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// lower(s) == lowered, without making the copy.
+bool equals_lower(std::string_view s, std::string_view lowered) {
+  return s.size() == lowered.size() &&
+         std::equal(s.begin(), s.end(), lowered.begin(), [](char c, char l) { return c_lower(c) == l; });
+}
+
 // Words (runs of anything but spaces) in `s`, counting no further than `limit`.
 std::size_t count_words(std::string_view s, std::size_t limit = std::string_view::npos) {
   std::size_t n = 0;
@@ -181,7 +187,8 @@ Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageCo
   s.text.append(msg.subject).append("\n").append(body);
   s.body_at = msg.subject.size() + 1;
   s.book = &book_;
-  const std::string sender = msg.from ? lower(msg.from->address) : std::string();
+  // Only rules with addresses or domains read the sender: most books lower no address.
+  const std::string sender = msg.from && book_.reads_sender() ? lower(msg.from->address) : std::string();
   s.hits = book_.scan(ScanInput{s.text, sender, mailbox}, want_near_misses ? &s.near_misses : nullptr);
   return s;
 }
@@ -297,10 +304,11 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     case Intent::kComment: a.kind = CaseKind::kComment; break;
     default: a.kind = CaseKind::kComplaint; break;
   }
-  const std::string display = lower(msg.from ? msg.from->name : "");
-  const std::string local = msg.from ? lower(msg.from->address.substr(0, msg.from->address.find('@'))) : "";
+  const std::string_view display = msg.from ? std::string_view(msg.from->name) : std::string_view();
+  const std::string_view local =
+      msg.from ? std::string_view(msg.from->address).substr(0, msg.from->address.find('@')) : std::string_view();
   if (!intent_hit(kAnonymous).empty()) s.append(a.anonymous_because, intent_hit(kAnonymous));
-  if (display == "anonymous" || local == "anonymous" || local == "anon")
+  if (equals_lower(display, "anonymous") || equals_lower(local, "anonymous") || equals_lower(local, "anon"))
     a.anonymous_because.push_back({"intent.anonymous", "sender", msg.from->address});
   a.anonymous = !a.anonymous_because.empty();
   if (a.anonymous && a.kind == CaseKind::kComplaint && a.intent.intent == Intent::kNewComplaint &&

@@ -358,6 +358,7 @@ RuleBook::RuleBook(std::vector<RuleSpec> rules) {
     const auto& m = spec.match;
     if (!m.addresses.empty() || !m.domains.empty() || !m.mailboxes.empty())
       by_sender_.push_back(static_cast<std::uint32_t>(index));
+    reads_sender_ = reads_sender_ || !m.addresses.empty() || !m.domains.empty();
     c.spec = std::move(spec);
     rules_.push_back(std::move(c));
   }

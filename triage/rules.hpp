@@ -109,6 +109,8 @@ class RuleBook {
   }
 
   [[nodiscard]] std::size_t size() const { return rules_.size(); }
+  /// Whether any rule has addresses or domains, so that ScanInput::sender matters.
+  [[nodiscard]] bool reads_sender() const { return reads_sender_; }
   [[nodiscard]] const RuleSpec& spec(std::size_t i) const { return rules_[i].spec; }
 
  private:
@@ -127,6 +129,7 @@ class RuleBook {
   };
   std::vector<Compiled> rules_;
   std::vector<std::uint32_t> by_sender_;  ///< the rules with addresses, domains or mailboxes
+  bool reads_sender_ = false;
   std::vector<Entry> entries_;
   std::unique_ptr<re2::RE2::Set> set_;  ///< every entry: for text the trie does not read
   // The entries without triggers (unanchored), and those with (anchored at a trigger), and

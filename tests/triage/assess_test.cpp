@@ -141,6 +141,10 @@ TEST(Rules, SenderDomainAddressAndMailbox) {
   m.addresses = {"vip@else.test"};
   m.mailboxes = {"apprentices"};
   RuleBook book({{"r", m, false}});
+  EXPECT_TRUE(book.reads_sender());
+  config::MatchRule only_mailbox;
+  only_mailbox.mailboxes = {"apprentices"};
+  EXPECT_FALSE(RuleBook({{"r", only_mailbox, false}}).reads_sender());  // the assessment need not lower an address
   EXPECT_EQ(first_rule(book, {"", "a@mail.example.org", ""}).at(0).how, "domain");
   EXPECT_TRUE(first_rule(book, {"", "a@badexample.org", ""}).empty());
   EXPECT_EQ(first_rule(book, {"", "vip@else.test", ""}).at(0).how, "address");
