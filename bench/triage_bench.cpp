@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/big_triage_config.hpp"
 #include "bench/generated_mail.hpp"
 #include "parser/parse.hpp"
 #include "triage/assess.hpp"
@@ -51,32 +52,7 @@ std::vector<complaintd::parser::InboundMessage> parse_all(const std::vector<std:
   return out;
 }
 
-/// The built-in rules (about 20) plus generated categories, routes and complainant types
-/// with keywords and RE2 patterns, to 200 rules: a large organisation's config.
-complaintd::config::Config big_config() {
-  using namespace complaintd::config;
-  Config cfg;
-  cfg.roles = {{"coordinator", {{"Team", "team@example.org"}}}};
-  cfg.procedure.coordinator = "coordinator";
-  const char* services[] = {"housing", "parking", "waste", "libraries", "leisure", "planning", "licensing",
-                            "highways", "revenues", "benefits", "environmental health", "trading standards",
-                            "cemeteries", "markets", "allotments", "pest control", "noise", "school transport",
-                            "registrars", "electoral services"};
-  int n = 0;
-  while (cfg.triage.categories.size() + cfg.triage.routes.size() + cfg.triage.complainant_types.size() < 184) {
-    const std::string service = services[n % 20];
-    const std::string suffix = std::to_string(n);
-    MatchRule m;
-    m.keywords = {service + " team " + suffix, service + " officer*", service + " department " + suffix,
-                  "the " + service + " service", service + " " + suffix + " issue*", "zz" + suffix + " " + service};
-    m.patterns = {"(?i)\\b" + service + "\\s+(?:ref|case)\\s*#?" + suffix + "\\d{3}\\b"};
-    if (n % 3 == 0) cfg.triage.categories.push_back({"cat_" + suffix, service, m});
-    else if (n % 3 == 1) cfg.triage.routes.push_back({"route_" + suffix, service, Target{"coordinator", {}}, m});
-    else cfg.triage.complainant_types.push_back({"type_" + suffix, m});
-    ++n;
-  }
-  return cfg;
-}
+using complaintd::bench::big_triage_config;
 
 void parse_each(benchmark::State& state, const std::vector<std::string>& mail) {
   std::size_t bytes = 0;
@@ -90,7 +66,7 @@ void parse_each(benchmark::State& state, const std::vector<std::string>& mail) {
 
 // `explain`: near misses kept too, as `complaintd explain` asks (ingest does not).
 void triage_each(benchmark::State& state, const std::vector<complaintd::parser::InboundMessage>& mail, bool explain = false) {
-  static const auto cfg = big_config();
+  static const auto cfg = big_triage_config();
   static const complaintd::triage::Triager triager(cfg.triage);
   state.counters["rules"] = static_cast<double>(triager.rule_count());
   complaintd::triage::AssessInput in;
@@ -127,7 +103,7 @@ void BM_TriageGenerated(benchmark::State& state) {
 BENCHMARK(BM_TriageGenerated)->Unit(benchmark::kMillisecond);
 
 void BM_CompileRules(benchmark::State& state) {
-  static const auto cfg = big_config();
+  static const auto cfg = big_triage_config();
   for (auto _ : state) benchmark::DoNotOptimize(complaintd::triage::Triager(cfg.triage));
 }
 BENCHMARK(BM_CompileRules)->Unit(benchmark::kMillisecond);

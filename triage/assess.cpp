@@ -22,6 +22,12 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// lower(s) == lowered, without making the copy.
+bool equals_lower(std::string_view s, std::string_view lowered) {
+  return s.size() == lowered.size() &&
+         std::equal(s.begin(), s.end(), lowered.begin(), [](char c, char l) { return c_lower(c) == l; });
+}
+
 // Words (runs of anything but spaces) in `s`, counting no further than `limit`.
 std::size_t count_words(std::string_view s, std::size_t limit = std::string_view::npos) {
   std::size_t n = 0;
@@ -39,8 +45,6 @@ std::size_t count_words(std::string_view s, std::size_t limit = std::string_view
 bool may_hold_words(std::string_view text, std::size_t words) { return words > 0 && text.size() + 1 >= 2 * words; }
 
 void append(std::vector<Fired>& to, std::span<const Fired> from) { to.insert(to.end(), from.begin(), from.end()); }
-
-std::vector<Fired> copy(std::span<const Fired> from) { return {from.begin(), from.end()}; }
 
 constexpr bool ascii_upper(char c) { return c >= 'A' && c <= 'Z'; }
 constexpr bool ascii_letter(char c) { return ascii_upper(c) || (c >= 'a' && c <= 'z'); }
@@ -68,7 +72,7 @@ bool in_a_name(std::string_view text, std::size_t begin, std::size_t end) {
 
 // A route's service is named in substance unless every mention its keywords found is part
 // of a name: an address on "Station Road" is not a complaint about the roads.
-bool named_in_substance(std::string_view text, std::span<const Fired> hits) {
+bool named_in_substance(std::string_view text, const std::vector<Fired>& hits) {
   for (const auto& f : hits) {
     if (f.how != "keyword") return true;  // a pattern, the sender or the mailbox: deliberate
     bool seen = false;
@@ -126,7 +130,11 @@ struct Triager::Scanned {
   Hits hits;
   std::vector<Fired> near_misses;
   std::size_t body_at = 0;  ///< where the body starts in `text`
+  const RuleBook* book = nullptr;
   [[nodiscard]] std::string_view body() const { return std::string_view(text).substr(body_at); }
+  // What a decision keeps of what the scan found: its reasons as strings.
+  [[nodiscard]] std::vector<Fired> copy(std::span<const Found> found) const { return book->fired(found, text); }
+  void append(std::vector<Fired>& to, std::span<const Found> found) const { book->append(to, found, text); }
 };
 
 Triager::Triager(const config::TriageConfig& cfg) : rules_(effective_rules(cfg)), book_({}) {
@@ -178,7 +186,9 @@ Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageCo
   s.text.reserve(msg.subject.size() + 1 + body.size());
   s.text.append(msg.subject).append("\n").append(body);
   s.body_at = msg.subject.size() + 1;
-  const std::string sender = msg.from ? lower(msg.from->address) : std::string();
+  s.book = &book_;
+  // Only rules with addresses or domains read the sender: most books lower no address.
+  const std::string sender = msg.from && book_.reads_sender() ? lower(msg.from->address) : std::string();
   s.hits = book_.scan(ScanInput{s.text, sender, mailbox}, want_near_misses ? &s.near_misses : nullptr);
   return s;
 }
@@ -191,7 +201,8 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
     t.reason = "From is our own address " + msg.from->address;
     return t;
   }
-  if (auto why = machine_mail_reason(msg); !why.empty()) {
+  // The parser's verdict (parser::machine_verdict), made once as it read the headers.
+  if (const auto& why = msg.machine.reason; !why.empty()) {
     t.intent = Intent::kMachineMail;
     t.reason = why;
     t.because.push_back({"intent.machine_mail", "header", why});
@@ -227,11 +238,11 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
     } else if (!hit(kWithdrawal).empty()) {
       t.intent = Intent::kWithdrawal;
       t.reason = on_case + "; the customer withdraws";
-      append(t.because, hit(kWithdrawal));
+      s.append(t.because, hit(kWithdrawal));
     } else if (!hit(kNextStage).empty()) {
       t.intent = Intent::kNextStage;
       t.reason = on_case + "; the customer asks for the next stage";
-      append(t.because, hit(kNextStage));
+      s.append(t.because, hit(kNextStage));
     } else {
       t.intent = Intent::kFollowUp;
       t.reason = on_case;
@@ -244,7 +255,7 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
     for (const auto& r : s.hits.in(out_of_scope_, out_of_scope_ + rules_.out_of_scope.size())) {
       t.intent = Intent::kOutOfScope;
       t.reason = "about " + rules_.out_of_scope[r.rule - out_of_scope_].name + ", which is handled elsewhere";
-      append(t.because, s.hits.of(r));
+      s.append(t.because, s.hits.of(r));
       return t;
     }
   }
@@ -261,18 +272,18 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
   if (praise > against && praise >= hit(kComment).size()) {
     t.intent = Intent::kCompliment;
     t.reason = "words of praise and no complaint";
-    append(t.because, hit(kCompliment));
+    s.append(t.because, hit(kCompliment));
     return t;
   }
   if (!hit(kComment).empty() && cues == 0) {
     t.intent = Intent::kComment;
     t.reason = "a comment or suggestion, not a complaint";
-    append(t.because, hit(kComment));
+    s.append(t.because, hit(kComment));
     return t;
   }
   t.intent = Intent::kNewComplaint;
   t.reason = "a person wrote, no known case reference";
-  append(t.because, hit(kComplaintCue));
+  s.append(t.because, hit(kComplaintCue));
   return t;
 }
 
@@ -293,10 +304,11 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     case Intent::kComment: a.kind = CaseKind::kComment; break;
     default: a.kind = CaseKind::kComplaint; break;
   }
-  const std::string display = lower(msg.from ? msg.from->name : "");
-  const std::string local = msg.from ? lower(msg.from->address.substr(0, msg.from->address.find('@'))) : "";
-  if (!intent_hit(kAnonymous).empty()) append(a.anonymous_because, intent_hit(kAnonymous));
-  if (display == "anonymous" || local == "anonymous" || local == "anon")
+  const std::string_view display = msg.from ? std::string_view(msg.from->name) : std::string_view();
+  const std::string_view local =
+      msg.from ? std::string_view(msg.from->address).substr(0, msg.from->address.find('@')) : std::string_view();
+  if (!intent_hit(kAnonymous).empty()) s.append(a.anonymous_because, intent_hit(kAnonymous));
+  if (equals_lower(display, "anonymous") || equals_lower(local, "anonymous") || equals_lower(local, "anon"))
     a.anonymous_because.push_back({"intent.anonymous", "sender", msg.from->address});
   a.anonymous = !a.anonymous_because.empty();
   if (a.anonymous && a.kind == CaseKind::kComplaint && a.intent.intent == Intent::kNewComplaint &&
@@ -306,14 +318,14 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
   // Categories: every one whose rule fired.
   for (const auto& r : s.hits.in(categories_, categories_ + rules_.categories.size())) {
     const auto& c = rules_.categories[r.rule - categories_];
-    a.categories.push_back({c.name, c.label, copy(s.hits.of(r))});
+    a.categories.push_back({c.name, c.label, s.copy(s.hits.of(r))});
   }
 
   // Routing: the first route that fires; several departments named in substance make it
   // complex (a street name that happens to be a highways keyword does not).
   std::vector<std::string> departments;
   for (const auto& fired : s.hits.in(routes_, routes_ + rules_.routes.size())) {
-    const auto h = s.hits.of(fired);
+    std::vector<Fired> h = s.copy(s.hits.of(fired));
     const auto& r = rules_.routes[fired.rule - routes_];
     if (std::find(departments.begin(), departments.end(), r.department) == departments.end() &&
         named_in_substance(s.text, h))
@@ -321,12 +333,12 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     if (!a.routing.department.empty()) continue;
     a.routing.department = r.department;
     a.routing.manager = resolve(cfg, r.manager);
-    a.routing.because = copy(h);
+    a.routing.because = std::move(h);
     a.routing.note = "route " + r.name + " → " + r.department;
   }
 
   // Complexity (high): the wording, several categories or services, or a long message.
-  append(a.complex_because, s.hits[complexity_]);
+  s.append(a.complex_because, s.hits[complexity_]);
   if (rules_.complex_categories > 0 && a.categories.size() >= static_cast<std::size_t>(rules_.complex_categories))
     a.complex_because.push_back({"complexity", "count", std::to_string(a.categories.size()) + " categories"});
   if (departments.size() >= 2)
@@ -339,7 +351,7 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
 
   if (const auto types = s.hits.in(complainant_types_, complainant_types_ + rules_.complainant_types.size()); !types.empty()) {
     const auto& name = rules_.complainant_types[types.front().rule - complainant_types_].name;
-    a.complainant_type = Decision{name, name, copy(s.hits.of(types.front()))};
+    a.complainant_type = Decision{name, name, s.copy(s.hits.of(types.front()))};
   }
 
   // Safety and fairness flags. None of them restricts anyone: each tells a person.
@@ -355,7 +367,7 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     FlagDecision f;
     f.name = name;
     f.label = flag_label(name);
-    f.because = copy(h);
+    f.because = s.copy(h);
     f.notify = resolve(cfg, rule->notify);
     if (!rule->department.empty() && a.routing.department.empty() && f.notify) {
       a.routing.department = rule->department;
@@ -370,7 +382,7 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     FlagDecision f;
     f.name = flag::kConflictOfInterest;
     f.label = flag_label(f.name);
-    f.because = copy(s.hits.of(fired));
+    f.because = s.copy(s.hits.of(fired));
     f.because.push_back({"reviewer." + r.role, "role", r.role});
     if (const auto* role = cfg.role(r.role)) a.conflicted.insert(a.conflicted.end(), role->people.begin(), role->people.end());
     if (!a.alternate_reviewer) a.alternate_reviewer = resolve(cfg, r.alternate);
@@ -401,7 +413,7 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
   if (a.intent.intent == Intent::kOutOfScope) {
     if (const auto fired = s.hits.in(out_of_scope_, out_of_scope_ + rules_.out_of_scope.size()); !fired.empty()) {
       const auto& o = rules_.out_of_scope[fired.front().rule - out_of_scope_];
-      a.out_of_scope = Decision{o.name, o.name, copy(s.hits.of(fired.front()))};
+      a.out_of_scope = Decision{o.name, o.name, s.copy(s.hits.of(fired.front()))};
       a.where_to_go = o.where;
     }
   }

@@ -4,7 +4,6 @@
 #include <cctype>
 
 #include "config/config.hpp"
-#include "parser/machine_mail.hpp"
 #include "triage/assess.hpp"
 
 namespace complaintd::triage {
@@ -52,11 +51,6 @@ const char* to_string(Intent i) {
     case Intent::kOutOfScope: return "out-of-scope";
   }
   return "unknown";
-}
-
-std::string machine_mail_reason(const parser::InboundMessage& msg) {
-  // One implementation for triage and `complaintd parse`: the parser's.
-  return parser::machine_verdict(msg).reason;
 }
 
 std::optional<parser::Address> reply_address(const parser::InboundMessage& msg) {

@@ -44,15 +44,12 @@ struct Triage {
   std::vector<Fired> because;                ///< the rules that fired and the text they matched
 };
 
-/// Why `msg` was written by a machine (empty when a person wrote it): the reason of
-/// parser::machine_verdict, the one implementation of RFC 3834 detection.
-std::string machine_mail_reason(const parser::InboundMessage& msg);
-
 /// Where a reply to `msg` goes: the first plausible Reply-To, else From.
 std::optional<parser::Address> reply_address(const parser::InboundMessage& msg);
 
 /// The intent of `msg` with the built-in wording (triage::Triager::assess runs the
-/// config's rules and everything else).
+/// config's rules and everything else). Machine mail is what the parser judged it to be
+/// (`msg.machine`, set by parser::parse): a message made by hand must set it too.
 Triage classify(const parser::InboundMessage& msg, const TriageContext& ctx);
 
 /// Whether `address` is one of `own` (plus-addressing included).

@@ -5,15 +5,6 @@
 namespace complaintd::triage {
 namespace {
 
-// A node's first word: the label of its first child (which is laid out right after it),
-// how many children it has, and whether keywords end here or its children are a dense row.
-constexpr std::uint32_t kLabelMask = 0xFF;
-constexpr std::uint32_t kCountShift = 8;
-constexpr std::uint32_t kHasEnds = 1U << 16;
-constexpr std::uint32_t kDense = 1U << 17;
-// Past this many children a node is a dense row: a step is then one load, not a search.
-constexpr std::size_t kDenseFrom = 5;
-
 // RE2's \w and \s (ASCII only), which its \b and \s+ are made of.
 constexpr bool re2_word(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -24,10 +15,9 @@ constexpr bool ascii_alnum(unsigned char c) {
 }
 constexpr char fold(unsigned char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : static_cast<char>(c); }
 
-constexpr std::uint32_t ends_words(std::uint32_t header) { return (header & kHasEnds) ? 2 : 0; }
-// Words for the labels (four to a word) and places of the children after the first.
-constexpr std::uint32_t other_children_words(std::uint32_t count) {
-  return count < 2 ? 0 : (count - 1 + 3) / 4 + (count - 1);
+// ’ (U+2019) is E2 80 99.
+constexpr bool curly_at(const unsigned char* t, std::size_t i, std::size_t n) {
+  return t[i] == 0xE2 && i + 2 < n && t[i + 1] == 0x80 && t[i + 2] == 0x99;
 }
 
 }  // namespace
@@ -70,125 +60,131 @@ void KeywordTrie::add(std::string_view keyword, std::uint32_t rule, std::uint32_
   nodes_[n].ends.push_back({rule, keyword_index, prefix});
 }
 
-std::uint32_t KeywordTrie::encoded_size(const Node& node) const {
-  const auto count = static_cast<std::uint32_t>(node.next.size());
-  const bool dense = &node == &nodes_[0] || count >= kDenseFrom;
-  return 1 + (node.ends.empty() ? 0 : 2) + (dense ? classes_ : other_children_words(count));
-}
-
 void KeywordTrie::compile() {
+  std::uint32_t classes = 1;
   for (const auto& node : nodes_) {
     for (const auto& [c, next] : node.next) {
       auto& cls = byte_class_[static_cast<unsigned char>(c)];
-      if (cls == 0) cls = static_cast<std::uint8_t>(classes_++);
+      if (cls == 0) cls = static_cast<std::uint8_t>(classes++);
     }
   }
-  // Depth first, the first child right after its parent: a keyword's nodes are adjacent.
-  std::vector<std::uint32_t> order;
-  order.reserve(nodes_.size());
-  std::vector<std::uint32_t> stack{0};
-  while (!stack.empty()) {
-    const std::uint32_t n = stack.back();
-    stack.pop_back();
-    order.push_back(n);
-    const auto& next = nodes_[n].next;
-    for (auto it = next.rbegin(); it != next.rend(); ++it) stack.push_back(it->second);
+  // The text's other spellings of a keyword's characters: capitals, every whitespace byte
+  // for a space. (’ is read as ' by find itself: it is three bytes.)
+  for (unsigned c = 'A'; c <= 'Z'; ++c) byte_class_[c] = byte_class_[c - 'A' + 'a'];
+  for (const char c : {'\t', '\n', '\f', '\r'}) byte_class_[static_cast<unsigned char>(c)] = byte_class_[' '];
+  apostrophe_class_ = byte_class_['\''];
+  for (const char c : {' ', '\t', '\n', '\f', '\r', '\xE2'}) {
+    auto& cls = byte_class_[static_cast<unsigned char>(c)];
+    cls = static_cast<std::uint8_t>(cls | kSpecial);
   }
-  std::vector<std::uint32_t> at(nodes_.size(), 0);
-  std::uint32_t size = 0;
-  for (const std::uint32_t n : order) {
-    at[n] = size;
-    size += encoded_size(nodes_[n]);
+
+  // Breadth first: the failure link of each node (the longest proper suffix of its path
+  // that is a path too), its depth, and its transitions completed by its failure's.
+  const auto size = static_cast<std::uint32_t>(nodes_.size());
+  std::vector<std::uint32_t> order{0}, fail(size, 0), depth(size, 0);
+  std::vector<std::vector<std::uint32_t>> go(size, std::vector<std::uint32_t>(classes, 0));
+  const auto class_of = [&](char c) { return static_cast<std::uint32_t>(byte_class_[static_cast<unsigned char>(c)] & kClassMask); };
+  for (const auto& [c, child] : nodes_[0].next) {
+    go[0][class_of(c)] = child;
+    depth[child] = 1;
+    order.push_back(child);
   }
-  code_.assign(size, 0);
-  for (const std::uint32_t n : order) {
-    const Node& node = nodes_[n];
-    const auto count = static_cast<std::uint32_t>(node.next.size());
-    const bool dense = n == 0 || count >= kDenseFrom;
-    std::uint32_t w = at[n];
-    std::uint32_t header = dense ? kDense : (count << kCountShift);
-    if (!dense && count > 0) header |= static_cast<unsigned char>(node.next[0].first);
-    if (!node.ends.empty()) header |= kHasEnds;
-    code_[w++] = header;
-    if (!node.ends.empty()) {
-      code_[w++] = static_cast<std::uint32_t>(ends_.size());
-      code_[w++] = static_cast<std::uint32_t>(node.ends.size());
-      ends_.insert(ends_.end(), node.ends.begin(), node.ends.end());
+  for (std::size_t k = 1; k < order.size(); ++k) {
+    const std::uint32_t u = order[k];
+    go[u] = go[fail[u]];
+    for (const auto& [c, child] : nodes_[u].next) {
+      const auto cls = class_of(c);
+      fail[child] = go[fail[u]][cls];
+      depth[child] = depth[u] + 1;
+      go[u][cls] = child;
+      order.push_back(child);
     }
-    if (dense) {
-      for (const auto& [c, next] : node.next) code_[w + byte_class_[static_cast<unsigned char>(c)]] = at[next];
-      continue;
+  }
+  // Each state reports its own keywords and those of its failure chain (a keyword that
+  // ends where a longer one does: "missed" in "not missed").
+  std::vector<std::vector<Output>> out(size);
+  for (const std::uint32_t u : order) {
+    for (std::uint32_t v = u; v != 0; v = fail[v]) {
+      for (const End& e : nodes_[v].ends) out[u].push_back({e.rule, e.keyword, depth[v], e.prefix});
     }
-    const std::uint32_t label_words = count < 2 ? 0 : (count - 1 + 3) / 4;
-    for (std::uint32_t k = 1; k < count; ++k) {
-      code_[w + (k - 1) / 4] |= static_cast<std::uint32_t>(static_cast<unsigned char>(node.next[k].first)) << (8 * ((k - 1) % 4));
-      code_[w + label_words + k - 1] = at[node.next[k].second];
-    }
+  }
+  // Numbered breadth first (the states most texts visit are near the root and together),
+  // those with outputs after those without.
+  std::vector<std::uint32_t> id(size);
+  std::uint32_t next_id = 0;
+  for (const bool with_outputs : {false, true}) {
+    if (with_outputs) outputs_from_ = next_id;
+    for (const std::uint32_t u : order)
+      if (out[u].empty() != with_outputs) id[u] = next_id++;
+  }
+  stride_ = classes + 2;
+  outputs_from_ *= stride_;
+  table_.assign(static_cast<std::size_t>(size) * stride_, 0);
+  for (std::uint32_t u = 0; u < size; ++u) {
+    const std::size_t row = static_cast<std::size_t>(id[u]) * stride_;
+    for (std::uint32_t c = 0; c < classes; ++c) table_[row + c] = id[go[u][c]] * stride_;
+    // Class 0 is in no keyword: back to the root, which is id 0.
+    table_[row] = 0;
+    table_[row + classes] = static_cast<std::uint32_t>(outputs_.size());
+    outputs_.insert(outputs_.end(), out[u].begin(), out[u].end());
+    table_[row + classes + 1] = static_cast<std::uint32_t>(outputs_.size());
   }
   nodes_.clear();
   nodes_.shrink_to_fit();
 }
 
-// The node reached from the node at `at` (whose first word is `header`) by `c`; 0 for
-// none, as the root is nobody's child. Inline: it is the walk's inner step.
-inline std::uint32_t KeywordTrie::step(std::uint32_t at, std::uint32_t header, char c) const {
-  const std::uint32_t body = at + 1 + ends_words(header);
-  if (header & kDense) return code_[body + byte_class_[static_cast<unsigned char>(c)]];
-  const std::uint32_t count = (header >> kCountShift) & 0xFF;
-  if (count == 0) return 0;
-  // The first child, the one most keywords take, is compared in the header itself.
-  if ((header & kLabelMask) == static_cast<unsigned char>(c)) return body + other_children_words(count);
-  return count == 1 ? 0 : sparse_step(body, header, c);
-}
-
-std::uint32_t KeywordTrie::sparse_step(std::uint32_t body, std::uint32_t header, char c) const {
-  const std::uint32_t count = (header >> kCountShift) & 0xFF;
-  const auto label = static_cast<std::uint32_t>(static_cast<unsigned char>(c));
-  const std::uint32_t label_words = (count - 1 + 3) / 4;
-  for (std::uint32_t k = 1; k < count; ++k) {
-    if (((code_[body + (k - 1) / 4] >> (8 * ((k - 1) % 4))) & 0xFF) == label) return code_[body + label_words + k - 1];
+// The keywords that end at `end` (the automaton is at `row`), kept when they start a word
+// and, unless a prefix, end one.
+void KeywordTrie::report(std::string_view text, std::size_t end, std::uint32_t row, std::vector<Hit>& out) const {
+  const auto* t = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  const bool word_after = end < n && re2_word(t[end]);
+  std::size_t word_end = end;  // for prefix keywords, found once
+  for (std::uint32_t k = table_[row + stride_ - 2], last = table_[row + stride_ - 1]; k < last; ++k) {
+    const Output& o = outputs_[k];
+    if (word_after && !o.prefix) continue;
+    // Back over `length` characters as read: a whitespace run and ’ are one each. Inside a
+    // match every character is a keyword's, so a 0x99 byte there ends a ’.
+    std::size_t b = end;
+    for (std::uint32_t c = 0; c < o.length; ++c) {
+      if (re2_space(t[b - 1])) {
+        while (b > 0 && re2_space(t[b - 1])) --b;
+      } else if (t[b - 1] == 0x99) {
+        b -= 3;
+      } else {
+        --b;
+      }
+    }
+    if (b > 0 && re2_word(t[b - 1])) continue;  // inside a word: "bin" in "cabin"
+    if (o.prefix && word_end == end)
+      while (word_end < n && re2_word(t[word_end])) ++word_end;
+    out.push_back({o.rule, o.keyword, b, o.prefix ? word_end : end});
   }
-  return 0;
 }
 
 void KeywordTrie::find(std::string_view text, std::vector<Hit>& out) const {
-  if (code_.empty()) return;
+  if (table_.empty()) return;
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
-  for (std::size_t p = 0; p < n; ++p) {
-    if (!ascii_alnum(t[p]) || (p > 0 && re2_word(t[p - 1]))) continue;
-    std::uint32_t node = step(0, code_[0], fold(t[p]));
-    std::size_t i = p + 1;
-    while (node != 0) {
-      const std::uint32_t header = code_[node];
-      if (header & kHasEnds) {
-        const std::uint32_t first = code_[node + 1];
-        const std::uint32_t last = first + code_[node + 2];
-        for (std::uint32_t k = first; k < last; ++k) {
-          const End& e = ends_[k];
-          if (e.prefix) {
-            std::size_t end = i;
-            while (end < n && re2_word(t[end])) ++end;
-            out.push_back({e.rule, e.keyword, p, end});
-          } else if (i == n || !re2_word(t[i])) {
-            out.push_back({e.rule, e.keyword, p, i});
-          }
-        }
-      }
-      if (i >= n) break;
-      if (re2_space(t[i])) {
-        node = step(node, header, ' ');
+  const std::uint32_t* table = table_.data();
+  const std::uint8_t* classes = byte_class_.data();
+  const std::uint32_t outputs_from = outputs_from_;
+  std::uint32_t row = 0;
+  for (std::size_t i = 0; i < n;) {
+    std::uint32_t cls = classes[t[i++]];
+    // Whitespace and E2 carry kSpecial: a run of whitespace is read as one space, and
+    // E2 80 99 as an apostrophe. Every other byte is one step.
+    if (cls & kSpecial) {
+      cls &= kClassMask;
+      if (re2_space(t[i - 1])) {
         while (i < n && re2_space(t[i])) ++i;
-      } else if (t[i] == 0xE2 && i + 2 < n && t[i + 1] == 0x80 && t[i + 2] == 0x99) {
-        node = step(node, header, '\'');  // ’
-        i += 3;
-      } else {
-        node = step(node, header, fold(t[i]));
-        ++i;
+      } else if (curly_at(t, i - 1, n)) {
+        cls = apostrophe_class_;
+        i += 2;
       }
     }
-    // Words that continue no keyword leave at once; the next start is past this word.
-    while (p + 1 < n && re2_word(t[p + 1])) ++p;
+    row = table[row + cls];
+    if (row >= outputs_from) report(text, i, row, out);
   }
 }
 

@@ -33,12 +33,14 @@ std::string excerpt(std::string_view text, std::size_t begin, std::size_t end) {
   return out;
 }
 
-// lower(shown) == lower(excerpt(text, begin, end)), without making the excerpt.
-bool same_words(std::string_view shown, std::string_view text, std::size_t begin, std::size_t end) {
-  const std::string_view raw = text.substr(begin, std::min<std::size_t>(end - begin, kExcerpt));
-  if (shown.size() != raw.size()) return false;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (c_lower(shown[i]) != c_lower(tidy(raw[i]))) return false;
+// lower(excerpt(text, a, a_end)) == lower(excerpt(text, b, b_end)), without making either.
+bool same_words(std::string_view text, std::size_t a, std::size_t a_end, std::size_t b, std::size_t b_end) {
+  const std::size_t size = std::min<std::size_t>(a_end - a, kExcerpt);
+  if (size != std::min<std::size_t>(b_end - b, kExcerpt)) return false;
+  // Most repeats are spelt the same ("bin" ten times in a letter).
+  if (text.compare(a, size, text.substr(b, size)) == 0) return true;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (c_lower(tidy(text[a + i])) != c_lower(tidy(text[b + i]))) return false;
   }
   return true;
 }
@@ -278,20 +280,28 @@ bool negated_before(std::string_view text, std::size_t at) {
     const std::size_t end = i;
     while (i > 0 && (is_word_char(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '-')) --i;
     if (i == end) return false;  // punctuation of another kind: stop
-    // Lower case, and curly apostrophes straight: "wasn’t" (U+2019 is E2 80 99).
-    std::string w;
+    // Lower case, and curly apostrophes straight: "wasn’t" (U+2019 is E2 80 99). Only
+    // the word's length, its last three characters and, without apostrophes, its first
+    // eight are needed: no negator is longer, and a string per word cost an allocation.
+    constexpr std::size_t kLongest = 8;
+    std::array<char, kLongest> bare{};  // without apostrophes
+    std::array<char, 3> tail{};         // the last three, oldest first
+    std::size_t length = 0, bare_length = 0;
     for (std::size_t k = i; k < end; ++k) {
+      char l = c_lower(text[k]);
       if (text[k] == '\xE2' && k + 2 < end && text[k + 1] == '\x80' && text[k + 2] == '\x99') {
-        w += '\'';
+        l = '\'';
         k += 2;
-      } else {
-        w += c_lower(text[k]);
       }
+      ++length;
+      tail = {tail[1], tail[2], l};
+      if (l != '\'' && bare_length++ < kLongest) bare[bare_length - 1] = l;
     }
-    if (w == "but") return false;
-    if (w.size() > 3 && w.compare(w.size() - 3, 3, "n't") == 0) return true;
-    w.erase(std::remove(w.begin(), w.end(), '\''), w.end());
-    if (std::find(kNegators.begin(), kNegators.end(), w) != kNegators.end()) return true;
+    const std::string_view last3(tail.data(), tail.size());  // compared only when length >= 3
+    if (length == 3 && last3 == "but") return false;
+    if (length > 3 && last3 == "n't") return true;
+    const std::string_view w(bare.data(), std::min(bare_length, kLongest));
+    if (bare_length <= kLongest && std::find(kNegators.begin(), kNegators.end(), w) != kNegators.end()) return true;
   }
   return false;
 }
@@ -348,6 +358,7 @@ RuleBook::RuleBook(std::vector<RuleSpec> rules) {
     const auto& m = spec.match;
     if (!m.addresses.empty() || !m.domains.empty() || !m.mailboxes.empty())
       by_sender_.push_back(static_cast<std::uint32_t>(index));
+    reads_sender_ = reads_sender_ || !m.addresses.empty() || !m.domains.empty();
     c.spec = std::move(spec);
     rules_.push_back(std::move(c));
   }
@@ -370,9 +381,26 @@ RuleBook::~RuleBook() = default;
 RuleBook::RuleBook(RuleBook&&) noexcept = default;
 RuleBook& RuleBook::operator=(RuleBook&&) noexcept = default;
 
-std::span<const Fired> Hits::operator[](std::size_t i) const {
+std::span<const Found> Hits::operator[](std::size_t i) const {
   const auto r = std::lower_bound(rules.begin(), rules.end(), i, [](const Rule& h, std::size_t n) { return h.rule < n; });
-  return r == rules.end() || r->rule != i ? std::span<const Fired>() : of(*r);
+  return r == rules.end() || r->rule != i ? std::span<const Found>() : of(*r);
+}
+
+Fired RuleBook::fired(const Found& f, std::string_view text) const {
+  const std::string& rule = rules_[f.rule].spec.name;
+  switch (f.how) {
+    case Found::How::kKeyword: return {rule, "keyword", excerpt(text, f.begin, f.end)};
+    case Found::How::kPattern: return {rule, "pattern", excerpt(text, f.begin, f.end)};
+    case Found::How::kAddress: return {rule, "address", *f.value};
+    case Found::How::kDomain: return {rule, "domain", *f.value};
+    case Found::How::kMailbox: return {rule, "mailbox", *f.value};
+  }
+  return {rule, "", ""};
+}
+
+void RuleBook::append(std::vector<Fired>& to, std::span<const Found> found, std::string_view text) const {
+  to.reserve(to.size() + found.size());
+  for (const auto& f : found) to.push_back(fired(f, text));
 }
 
 std::span<const Hits::Rule> Hits::in(std::size_t first, std::size_t last) const {
@@ -391,7 +419,7 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
                          in.text.find("\xC5\xBF") != std::string_view::npos;
   std::vector<KeywordTrie::Hit> found;
   found.reserve(32);
-  out.fired.reserve(8);
+  out.found.reserve(8);
   out.rules.reserve(8);
   if (!odd_folds) {
     trie_->find(in.text, found);
@@ -450,11 +478,12 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   std::sort(hits.begin(), hits.end());
   hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
 
-  // One keyword match of `rule`, whose entries start at out.fired[first], at [begin, end):
+  // One keyword match of rule `r`, whose entries start at out.found[first], at [begin, end):
   // kept unless excluded or negated; true once enough distinct mentions are kept.
-  const auto keyword_match = [&](const Compiled& rule, std::size_t first, std::size_t begin, std::size_t end) {
-    const auto mine = out.fired.begin() + static_cast<std::ptrdiff_t>(first);
-    const bool again = std::any_of(mine, out.fired.end(), [&](const Fired& f) { return same_words(f.matched, in.text, begin, end); });
+  const auto keyword_match = [&](std::uint32_t r, std::size_t first, std::size_t begin, std::size_t end) {
+    const Compiled& rule = rules_[r];
+    const auto mine = out.found.begin() + static_cast<std::ptrdiff_t>(first);
+    const bool again = std::any_of(mine, out.found.end(), [&](const Found& f) { return same_words(in.text, f.begin, f.end, begin, end); });
     // Words already kept for this rule change nothing whether negated or not; only explain
     // wants to hear about each negated or excluded mention ("bin" ten times in a letter).
     if (again && !near_misses) return false;
@@ -476,8 +505,8 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
     }
     // Distinct mentions count (a compliment weighs its praise against the complaint's
     // words); a few are enough.
-    if (!again) out.fired.push_back({rule.spec.name, "keyword", excerpt(in.text, begin, end)});
-    return out.fired.size() - first >= 4;
+    if (!again) out.found.push_back({r, Found::How::kKeyword, static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end)});
+    return out.found.size() - first >= 4;
   };
 
   // Every rule with something to look at, in order: its keywords, then its patterns, then
@@ -498,7 +527,7 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   auto next_hit = hits.begin();
   for (const std::uint32_t r : todo) {
     const auto& rule = rules_[r];
-    const std::size_t first = out.fired.size();
+    const std::size_t first = out.found.size();
     while (next_found != found.end() && next_found->rule < r) ++next_found;
     while (next_hit != hits.end() && entries_[static_cast<std::size_t>(*next_hit)].rule < r) ++next_hit;
     const bool set_keywords = next_hit != hits.end() && entries_[static_cast<std::size_t>(*next_hit)].rule == r &&
@@ -510,7 +539,7 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
       for (; next_found != found.end() && next_found->rule == r; ++next_found) {
         if (next_found->begin < pos) continue;
         pos = next_found->end;
-        if (keyword_match(rule, first, next_found->begin, next_found->end)) break;
+        if (keyword_match(r, first, next_found->begin, next_found->end)) break;
       }
     } else if (set_keywords || (rule.keywords && (odd_folds || all))) {
       std::size_t pos = 0;
@@ -519,7 +548,7 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
         const auto begin = static_cast<std::size_t>(m.data() - text.data());
         const auto end = begin + m.size();
         pos = end > begin ? end : begin + 1;
-        if (keyword_match(rule, first, begin, end)) break;
+        if (keyword_match(r, first, begin, end)) break;
       }
     }
     for (; next_hit != hits.end() && entries_[static_cast<std::size_t>(*next_hit)].rule == r; ++next_hit) {
@@ -528,22 +557,22 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
       re2::StringPiece m;
       if (rule.patterns[static_cast<std::size_t>(entry.pattern)]->Match(text, 0, text.size(), RE2::UNANCHORED, &m, 1)) {
         const auto begin = static_cast<std::size_t>(m.data() - text.data());
-        out.fired.push_back({rule.spec.name, "pattern", excerpt(in.text, begin, begin + m.size())});
+        out.found.push_back({r, Found::How::kPattern, static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(begin + m.size())});
       }
     }
     const auto& m = rule.spec.match;
     if (!in.sender.empty()) {
       for (const auto& a : m.addresses)
-        if (a == in.sender) out.fired.push_back({rule.spec.name, "address", a});
+        if (a == in.sender) out.found.push_back({r, Found::How::kAddress, 0, 0, &a});
       for (const auto& d : m.domains)
-        if (domain_matches(in.sender, d)) out.fired.push_back({rule.spec.name, "domain", d});
+        if (domain_matches(in.sender, d)) out.found.push_back({r, Found::How::kDomain, 0, 0, &d});
     }
     if (!in.mailbox.empty()) {
       for (const auto& b : m.mailboxes)
-        if (b == in.mailbox) out.fired.push_back({rule.spec.name, "mailbox", b});
+        if (b == in.mailbox) out.found.push_back({r, Found::How::kMailbox, 0, 0, &b});
     }
-    if (out.fired.size() > first)
-      out.rules.push_back({r, static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(out.fired.size())});
+    if (out.found.size() > first)
+      out.rules.push_back({r, static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(out.found.size())});
   }
   return out;
 }

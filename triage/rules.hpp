@@ -1,9 +1,9 @@
 #pragma once
 // The rule matcher of triage: every rule of [triage] (and the built-in wording) compiled
 // once, and one scan of a message that says which rules fired and on what text.
-// Keywords are words, so they are found by walking one trie of all of them from each word
-// start of the text (triage/keyword_trie.hpp: the same matches, in the same order, as each
-// rule's case-insensitive RE2 alternation would give). A pattern that can only match
+// Keywords are words, so they are found by one automaton of all of them run over the text
+// (triage/keyword_trie.hpp: the same matches at word starts as each rule's
+// case-insensitive RE2 alternation would give). A pattern that can only match
 // where one of a few literals starts a word ("(?i)\bhousing\s+ref…") has those literals in
 // the trie as its triggers, and runs (in one anchored RE2::Set) only at the word starts where
 // the trie saw one; the other patterns run together as one RE2::Set (a single DFA pass over
@@ -55,20 +55,32 @@ struct RuleSpec {
   bool negatable = false;
 };
 
+/// One reason a rule fired, as the scan found it: where in the text, or which of the
+/// rule's own addresses, domains or mailboxes. No strings: most of what a scan finds is
+/// only counted or weighed, and each Fired copied its rule's name (issue 5);
+/// RuleBook::fired makes a Fired of what a decision keeps.
+struct Found {
+  enum class How : std::uint8_t { kKeyword, kPattern, kAddress, kDomain, kMailbox };
+  std::uint32_t rule;
+  How how;
+  std::uint32_t begin = 0, end = 0;    ///< the match in the scanned text (keyword, pattern)
+  const std::string* value = nullptr;  ///< the rule's address, domain or mailbox (in the book)
+};
+
 /// What a scan found: every rule that fired, in the book's order, and what it fired on.
 /// One flat list instead of a list per rule: most of 200 rules fire on nothing.
 struct Hits {
   struct Rule {
     std::uint32_t rule;
-    std::uint32_t begin, end;  ///< its entries in `fired`
+    std::uint32_t begin, end;  ///< its entries in `found`
   };
-  std::vector<Fired> fired;
+  std::vector<Found> found;
   std::vector<Rule> rules;  ///< ascending
 
   /// What rule `i` fired on; empty when it did not. Valid while this object lives.
-  [[nodiscard]] std::span<const Fired> operator[](std::size_t i) const;
-  [[nodiscard]] std::span<const Fired> of(const Rule& r) const {
-    return std::span<const Fired>(fired).subspan(r.begin, r.end - r.begin);
+  [[nodiscard]] std::span<const Found> operator[](std::size_t i) const;
+  [[nodiscard]] std::span<const Found> of(const Rule& r) const {
+    return std::span<const Found>(found).subspan(r.begin, r.end - r.begin);
   }
   /// The rules in [first, last) that fired.
   [[nodiscard]] std::span<const Rule> in(std::size_t first, std::size_t last) const;
@@ -85,7 +97,20 @@ class RuleBook {
   /// dropped for negation or an `exclude` phrase, for explain.
   [[nodiscard]] Hits scan(const ScanInput& in, std::vector<Fired>* near_misses) const;
 
+  /// What `f`, found by scanning `text`, says: the rule's name, how, and the text matched
+  /// (an excerpt) or the rule's address, domain or mailbox.
+  [[nodiscard]] Fired fired(const Found& f, std::string_view text) const;
+  /// The same for each of `found`, appended to `to`.
+  void append(std::vector<Fired>& to, std::span<const Found> found, std::string_view text) const;
+  [[nodiscard]] std::vector<Fired> fired(std::span<const Found> found, std::string_view text) const {
+    std::vector<Fired> out;
+    append(out, found, text);
+    return out;
+  }
+
   [[nodiscard]] std::size_t size() const { return rules_.size(); }
+  /// Whether any rule has addresses or domains, so that ScanInput::sender matters.
+  [[nodiscard]] bool reads_sender() const { return reads_sender_; }
   [[nodiscard]] const RuleSpec& spec(std::size_t i) const { return rules_[i].spec; }
 
  private:
@@ -104,6 +129,7 @@ class RuleBook {
   };
   std::vector<Compiled> rules_;
   std::vector<std::uint32_t> by_sender_;  ///< the rules with addresses, domains or mailboxes
+  bool reads_sender_ = false;
   std::vector<Entry> entries_;
   std::unique_ptr<re2::RE2::Set> set_;  ///< every entry: for text the trie does not read
   // The entries without triggers (unanchored), and those with (anchored at a trigger), and

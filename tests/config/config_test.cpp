@@ -284,6 +284,15 @@ TEST(Address, Plausibility) {
                           "alice@example.test\r\nBcc: x@y.z", "<alice@example.test>", "alice@.example", "a@b@c.d"}) {
     EXPECT_FALSE(is_plausible_address(bad)) << bad;
   }
+  // Every byte in the local part: controls, space, DEL and the specials other than '.' are
+  // refused; everything else, UTF-8 included, is left to the server.
+  const std::string_view specials = "<>(),;:\\\"[]";
+  for (int u = 0; u < 256; ++u) {
+    const char c = static_cast<char>(u);
+    const bool banned = u <= 0x20 || u == 0x7F || specials.find(c) != std::string_view::npos;
+    const std::string address = std::string("a") + c + "b@example.test";
+    EXPECT_EQ(is_plausible_address(address), !banned && c != '@') << u;
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "parser/machine_mail.hpp"
 #include "triage/assess.hpp"
 #include "triage/builtin_rules.hpp"
 
@@ -87,11 +88,10 @@ bool has_category(const Assessment& a, const std::string& name) {
 
 // ---- the matcher ----
 
-// What the book's first rule fired on (a copy: the scan's spans die with it).
+// What the book's first rule fired on.
 std::vector<Fired> first_rule(const RuleBook& book, const ScanInput& in, std::vector<Fired>* near_misses = nullptr) {
   const Hits hits = book.scan(in, near_misses);
-  const auto fired = hits[0];
-  return {fired.begin(), fired.end()};
+  return book.fired(hits[0], in.text);
 }
 
 TEST(Rules, KeywordsAreWholeWordsAnyCaseAndStars) {
@@ -115,12 +115,36 @@ TEST(Rules, NegationLooksBackWithinTheClause) {
   EXPECT_FALSE(negated_before("Not only that, but he assaulted me", 24));
 }
 
+TEST(Rules, NegationReadsEachWordAsItsLowerCaseSpelling) {
+  // Words ending in n't (but not "n't" alone), negators in any case, with or without
+  // apostrophes, and words that only begin or end like one.
+  for (const char* yes : {"I shouldn't assault", "I SHOULDN\xE2\x80\x99T assault", "No-one assault", "NOONE assault",
+                          "without assault", "wasnt assault", "didn't assault", "n'o't assault", "cannot assault",
+                          "HARDLY assault"}) {
+    const std::string_view t = yes;
+    EXPECT_TRUE(negated_before(t, t.size() - 7)) << t;
+  }
+  for (const char* no : {"n't assault", "notwithstanding assault", "nothings assault", "withoutx assault",
+                         "nobodyy assault", "xnot assault", "butn't. assault", "but assault", "caf\xC3\xA9 assault",
+                         "no,assault", "isn\xE2\x80t assault"}) {
+    const std::string_view t = no;
+    EXPECT_FALSE(negated_before(t, t.size() - 7)) << t;
+  }
+  // "but" stops the walk; a negator before it does not count.
+  EXPECT_FALSE(negated_before("not but assault", 8));
+  EXPECT_TRUE(negated_before("not really assault", 11));
+}
+
 TEST(Rules, SenderDomainAddressAndMailbox) {
   config::MatchRule m;
   m.domains = {"example.org"};
   m.addresses = {"vip@else.test"};
   m.mailboxes = {"apprentices"};
   RuleBook book({{"r", m, false}});
+  EXPECT_TRUE(book.reads_sender());
+  config::MatchRule only_mailbox;
+  only_mailbox.mailboxes = {"apprentices"};
+  EXPECT_FALSE(RuleBook({{"r", only_mailbox, false}}).reads_sender());  // the assessment need not lower an address
   EXPECT_EQ(first_rule(book, {"", "a@mail.example.org", ""}).at(0).how, "domain");
   EXPECT_TRUE(first_rule(book, {"", "a@badexample.org", ""}).empty());
   EXPECT_EQ(first_rule(book, {"", "vip@else.test", ""}).at(0).how, "address");
@@ -248,6 +272,7 @@ TEST_F(Assess, AnonymousBecomesAComment) {
 TEST_F(Assess, MachineMailIsNeverAnsweredWhateverItSays) {
   auto m = mail("Out of office", "I was assaulted. Thank you. I want to withdraw.");
   m.auto_submitted = "auto-replied";
+  m.machine = parser::machine_verdict(m);  // as parse() does
   const auto a = run(m);
   EXPECT_EQ(a.intent.intent, Intent::kMachineMail);
 }

@@ -2,6 +2,8 @@
 
 #include "triage/classify.hpp"
 
+#include "parser/machine_mail.hpp"
+
 namespace complaintd::triage {
 namespace {
 
@@ -45,6 +47,7 @@ class MachineMail : public ::testing::TestWithParam<MachineCase> {};
 TEST_P(MachineMail, IsNeverAnswered) {
   auto m = person();
   GetParam().mutate(m);
+  m.machine = parser::machine_verdict(m);  // as parse() does: triage reads the parser's verdict
   const auto t = classify(m, ctx());
   EXPECT_EQ(t.intent, Intent::kMachineMail);
   EXPECT_NE(t.reason.find(GetParam().reason_part), std::string::npos) << t.reason;
@@ -75,6 +78,7 @@ TEST(Classify, PeopleWhoLookLikeMachinesAreStillPeople) {
   m.precedence = "first-class";
   m.other_auto_headers = {{"X-Auto-Response-Suppress", "DR, RN, NRN"}, {"X-Autoreply", "no"}};
   m.return_path = "<alice@example.test>";
+  m.machine = parser::machine_verdict(m);
   EXPECT_EQ(classify(m, ctx()).intent, Intent::kNewComplaint);
 }
 
@@ -120,6 +124,7 @@ TEST(Classify, AKnownReferenceMakesAFollowUp) {
 TEST(Classify, AnAutoReplyToOurLetterIsMachineMailNotAFollowUp) {
   auto m = person();
   m.auto_submitted = "auto-replied";
+  m.machine = parser::machine_verdict(m);
   auto c = ctx();
   c.known_references = {"CMP-2026-000001"};
   EXPECT_EQ(classify(m, c).intent, Intent::kMachineMail);

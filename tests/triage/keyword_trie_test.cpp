@@ -1,6 +1,7 @@
-// The keyword trie on its own: what it reads, and that it finds at every word start exactly
-// what RE2 finds there for \b(?:keyword_regex(keyword)) under (?i), on random keyword sets
-// large enough to give it dense rows, sparse nodes and long single-child chains.
+// The keyword automaton on its own: what it reads, and that it finds at every word start
+// exactly what RE2 finds there for \b(?:keyword_regex(keyword)) under (?i), on random
+// keyword sets that share prefixes and suffixes (failure links, outputs of shorter
+// keywords inside longer ones) and on near misses at every kind of word edge.
 
 #include <gtest/gtest.h>
 
@@ -81,7 +82,7 @@ TEST(KeywordTrie, AnEmptyTrieFindsNothing) {
   EXPECT_TRUE(hits.empty());
 }
 
-TEST(KeywordTrie, DenseAndSparseNodesAgreeWithRe2OnRandomKeywordSets) {
+TEST(KeywordTrie, AgreesWithRe2OnRandomKeywordSets) {
   std::mt19937 rng(5);
   const auto pick = [&](std::string_view from) { return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)]; };
   int compared = 0;
@@ -103,6 +104,7 @@ TEST(KeywordTrie, DenseAndSparseNodesAgreeWithRe2OnRandomKeywordSets) {
       const int len = std::uniform_int_distribution<int>(0, 80)(rng);
       for (int i = 0; i < len; ++i) {
         if (rng() % 25 == 0) text += "\xE2\x80\x99";
+        else if (rng() % 40 == 0) text += "\xC3\xA9";  // é: not \w, a word edge to RE2 and the trie
         else text += pick("abcdefgABCDEFG1_  \n\t'-.");
       }
       ASSERT_EQ(trie_finds(kw, text), re2_finds(kw, text)) << "text: " << text << " first keyword: " << kw[0];
@@ -112,13 +114,38 @@ TEST(KeywordTrie, DenseAndSparseNodesAgreeWithRe2OnRandomKeywordSets) {
   EXPECT_EQ(compared, 600);
 }
 
-TEST(KeywordTrie, AChainOfSingleChildrenIsOneWordANode) {
-  KeywordTrie chain;
-  chain.add("abcdefghijklmnopqrstuvwxyz", 0, 0);
-  chain.compile();
-  // The root's dense row (26 classes and the unused class 0), then one word per letter
-  // and two for the keyword's end.
-  EXPECT_EQ(chain.bytes(), (1 + 27 + 26 + 2) * sizeof(std::uint32_t));
+TEST(KeywordTrie, NearMissesAtWordEdges) {
+  // Inside a word on either side, next to an underscore or a digit (RE2's \w), next to
+  // punctuation and non-ASCII letters (not \w: a word edge, as RE2 has it).
+  const std::vector<std::string> kw = {"bin", "missed bin*", "kept waiting", "cc'd"};
+  for (const std::string text :
+       {"cabin", "bins", "bin_", "_bin", "bin9", "9bin", "bin-", "-bin", "(bin)", "caf\xC3\xA9" "bin", "bin\xC3\xA9",
+        "missed binned", "missedbin", "missed  bins", "missed\tbin_", "kept waitingroom", "kept\r\n\fwaiting.",
+        "cc\xE2\x80\x99" "d", "cc\xE2\x80\x99", "cc\xE2\x80" "d", "xcc'd", "cc'dx", "cc''d", "BIN", "MiSsEd\nBiNs"}) {
+    EXPECT_EQ(trie_finds(kw, text), re2_finds(kw, text)) << text;
+  }
+  EXPECT_TRUE(trie_finds(kw, "cabin bins bin_ xbin").empty());
+  EXPECT_EQ(trie_finds(kw, "missed  BINS"), (std::vector<Found>{{1, 0, 12}}));
+}
+
+TEST(KeywordTrie, FindsKeywordsThatEndInsideLongerOnesAndAfterFailedOnes) {
+  // "not missed" ends where "missed" does; "ab ab c" is found after "ab ab ab" went astray
+  // (the automaton's failure links); a keyword after a whitespace run that began another.
+  const std::vector<std::string> kw = {"not missed", "missed", "ab ab c", "ab", "b a", "waiting  list", "list*"};
+  for (const std::string text : {"not missed", "not  not missed", "ab ab ab c", "ab ab ab ab c", "b ab ab c",
+                                 "waiting \n waiting list", "waiting waiting\tlisted", "not missedx missed"}) {
+    EXPECT_EQ(trie_finds(kw, text), re2_finds(kw, text)) << text;
+  }
+}
+
+TEST(KeywordTrie, AVeryLongKeywordIsFoundWhole) {
+  std::string long_keyword;
+  for (int i = 0; i < 120; ++i) long_keyword += "word ";
+  long_keyword += "end";
+  std::string text = "x ";
+  for (int i = 0; i < 120; ++i) text += i % 2 ? "WORD\t\t" : "word ";
+  text += "end.";
+  EXPECT_EQ(trie_finds({long_keyword}, text), (std::vector<Found>{{0, 2, text.size() - 1}}));
 }
 
 }  // namespace
