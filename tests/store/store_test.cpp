@@ -442,6 +442,34 @@ TEST(Store, VersionOneDatabaseIsMigratedToTheCurrentSchema) {
   fs::remove_all(dir);
 }
 
+TEST(Store, MetaReadInATransactionFollowsItsWritesAndRollbacks) {
+  auto s = Store::open(":memory:");
+  ASSERT_TRUE(s);
+  auto& store = **s;
+  ASSERT_TRUE(store.transaction([](Tx& tx) -> Result<void> {
+    EXPECT_EQ(tx.meta("reply_secret"), std::nullopt);
+    // Made in a part of the transaction that fails: gone with it, and not remembered.
+    EXPECT_FALSE(tx.savepoint([](Tx& part) -> Result<void> {
+      part.set_meta("reply_secret", "first");
+      EXPECT_EQ(part.meta("reply_secret"), "first");
+      return Error{"the letter failed"};
+    }));
+    EXPECT_EQ(tx.meta("reply_secret"), std::nullopt);
+    tx.set_meta("reply_secret", "second");
+    EXPECT_EQ(tx.meta("reply_secret"), "second");
+    return {};
+  }));
+  // A transaction that rolls back takes its value with it.
+  EXPECT_FALSE(store.transaction([](Tx& tx) -> Result<void> {
+    tx.set_meta("reply_secret", "third");
+    return Error{"rolled back"};
+  }));
+  ASSERT_TRUE(store.transaction([](Tx& tx) -> Result<void> {
+    EXPECT_EQ(tx.meta("reply_secret"), "second");
+    return {};
+  }));
+}
+
 TEST(AttachmentFiles, ContentAddressedWriteOnceRead) {
   const auto dir = fs::temp_directory_path() / ("complaintd-attachments-" + std::to_string(::getpid()));
   fs::remove_all(dir);
