@@ -154,7 +154,15 @@ bool is_safe_msg_id(std::string_view id) {
 
 std::string sanitize_header_text(std::string_view text, std::size_t max_chars) {
   std::string out;
-  std::vector<std::size_t> boundaries;  // byte offset where each output character starts
+  out.reserve(text.size());
+  // Where the last character kept when cutting starts, and how many there are: this runs
+  // for every header of every letter, and a vector of each character's offset was its cost.
+  std::size_t cut = 0;
+  std::size_t chars = 0;
+  const auto starts_character = [&] {
+    if (max_chars > 0 && chars == max_chars - 1) cut = out.size();
+    ++chars;
+  };
   bool pending_space = false;
   for (std::size_t i = 0; i < text.size();) {
     const auto cp = decode_utf8(text, i);
@@ -166,11 +174,11 @@ std::string sanitize_header_text(std::string_view text, std::size_t max_chars) {
       continue;
     }
     if (pending_space) {
-      boundaries.push_back(out.size());
+      starts_character();
       out.push_back(' ');
       pending_space = false;
     }
-    boundaries.push_back(out.size());
+    starts_character();
     if (cp.length == 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
       ++i;
@@ -179,8 +187,8 @@ std::string sanitize_header_text(std::string_view text, std::size_t max_chars) {
       i += cp.length;
     }
   }
-  if (boundaries.size() > max_chars && max_chars > 0) {
-    out.resize(boundaries[max_chars - 1]);
+  if (chars > max_chars && max_chars > 0) {
+    out.resize(cut);
     while (!out.empty() && out.back() == ' ') out.pop_back();
     out += "\xE2\x80\xA6";
   }
