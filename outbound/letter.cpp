@@ -155,8 +155,9 @@ bool is_safe_msg_id(std::string_view id) {
 std::string sanitize_header_text(std::string_view text, std::size_t max_chars) {
   std::string out;
   out.reserve(text.size());
-  // Where the last character kept when cutting starts, and how many there are: this runs
-  // for every header of every letter, and a vector of each character's offset was its cost.
+  // Where the last character kept when cutting starts, and how many there are, rather than
+  // a vector of each character's offset grown as it went: this runs for every header of
+  // every letter.
   std::size_t cut = 0;
   std::size_t chars = 0;
   const auto starts_character = [&] {
@@ -298,8 +299,8 @@ std::string rfc5322_date(long long unix_seconds) {
 
 namespace {
 
-// Writes through a pointer into room made beforehand: a push_back per character, with its
-// capacity check, was most of the encoding's cost.
+// Writes through a pointer into room made beforehand, not a push_back (and its capacity
+// check) per character: every letter's body passes through here.
 void append_quoted_printable(std::string& out, std::string_view text) {
   const std::size_t start = out.size();
   // Room for most text (few bytes need encoding); grown when an input byte could overrun it.
