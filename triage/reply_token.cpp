@@ -3,11 +3,14 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <string>
+#include <string_view>
 
 namespace complaintd::triage {
 namespace {
@@ -22,6 +25,44 @@ std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
+}
+
+/// HMAC-SHA256 with a context keyed once per thread and secret: HMAC() fetched the
+/// algorithm and hashed the key again for every token (20,000 in a tick of 10,000
+/// reminders). False when OpenSSL fails here; the caller then uses HMAC().
+bool keyed_hmac_sha256(std::string_view secret, std::string_view input, unsigned char* out, std::size_t* length) {
+  struct Keyed {
+    std::string secret;
+    EVP_MAC_CTX* ctx = nullptr;
+    Keyed() = default;
+    Keyed(const Keyed&) = delete;
+    Keyed& operator=(const Keyed&) = delete;
+    ~Keyed() { EVP_MAC_CTX_free(ctx); }
+  };
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // for the life of the process
+  thread_local Keyed keyed;
+  if (mac == nullptr || secret.empty()) return false;
+  const auto* in = reinterpret_cast<const unsigned char*>(input.data());
+  if (keyed.ctx != nullptr && keyed.secret == secret) {
+    // A null key starts again from the key already set.
+    if (EVP_MAC_init(keyed.ctx, nullptr, 0, nullptr) == 1 && EVP_MAC_update(keyed.ctx, in, input.size()) == 1 &&
+        EVP_MAC_final(keyed.ctx, out, length, EVP_MAX_MD_SIZE) == 1)
+      return true;
+  }
+  EVP_MAC_CTX_free(keyed.ctx);
+  keyed.secret.clear();
+  keyed.ctx = EVP_MAC_CTX_new(mac);
+  if (keyed.ctx == nullptr) return false;
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0), OSSL_PARAM_construct_end()};
+  if (EVP_MAC_init(keyed.ctx, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), params) != 1 ||
+      EVP_MAC_update(keyed.ctx, in, input.size()) != 1 || EVP_MAC_final(keyed.ctx, out, length, EVP_MAX_MD_SIZE) != 1) {
+    EVP_MAC_CTX_free(keyed.ctx);
+    keyed.ctx = nullptr;
+    return false;
+  }
+  keyed.secret = std::string(secret);
+  return true;
 }
 
 /// RFC 4648 base32, lower case, no padding: case-insensitive mail systems cannot break it.
@@ -89,9 +130,13 @@ std::string reply_mac(std::string_view secret, std::int64_t case_id, std::string
     input += part;
   }
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest.data(), &length);
+  std::size_t length = 0;
+  if (!keyed_hmac_sha256(secret, input, digest.data(), &length)) {
+    unsigned int n = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest.data(), &n);
+    length = n;
+  }
   return base32(digest.data(), length, kMacLength);
 }
 

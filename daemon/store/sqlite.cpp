@@ -68,6 +68,12 @@ Connection::Connection(const std::string& path, bool read_only) {
   sqlite3_busy_timeout(db_, 5000);
   exec("PRAGMA foreign_keys = ON");
   if (!read_only) {
+    // Takes effect only in a database without tables yet: an existing one keeps its page
+    // size. With 16 KB pages instead of SQLite's 4 KB, a scheduler tick of 10,000 reminders
+    // (20,000 letters of ~2 KB) writes a quarter as many WAL frames, with two write calls
+    // each, and as many pages again at checkpoints: ~30% less CPU, and a 17% smaller file
+    // (docs/PERFORMANCE.md, "Scheduler").
+    exec("PRAGMA page_size = 16384");
     exec("PRAGMA journal_mode = WAL");
     // FULL: a commit survives power loss, not only a crash of complaintd. The cost is
     // one fsync per transaction; docs/PERFORMANCE.md has the numbers.

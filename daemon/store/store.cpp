@@ -440,14 +440,18 @@ void Tx::update_case(std::int64_t id, const CaseUpdate& u) {
 }
 
 std::optional<std::string> Tx::meta(const std::string& key) {
+  if (const auto known = meta_.find(key); known != meta_.end()) return known->second;
   auto s = c_.prepare("SELECT value FROM meta WHERE key = ?");
   s.bind(1, key);
-  if (!s.step()) return std::nullopt;
-  return s.text(0);
+  std::optional<std::string> value;
+  if (s.step()) value = s.text(0);
+  meta_.emplace(key, value);
+  return value;
 }
 
 void Tx::set_meta(const std::string& key, const std::string& value) {
   c_.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)").bind(1, key).bind(2, value).run();
+  meta_.insert_or_assign(key, value);
 }
 
 void Tx::insert_learning(std::int64_t case_id, const std::string& category, const std::string& text,
@@ -751,6 +755,7 @@ Result<void> Store::transaction(const std::function<Result<void>(Tx&)>& body, Co
 Result<void> Tx::savepoint(const std::function<Result<void>(Tx&)>& body) {
   c_.exec("SAVEPOINT part");
   const auto undo = [&] {
+    meta_.clear();
     c_.exec("ROLLBACK TO part");
     c_.exec("RELEASE part");
   };

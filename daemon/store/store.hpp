@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -225,6 +226,10 @@ class Tx {
 
  private:
   Connection& c_;
+  // Meta values read or written in this transaction. It holds the write lock, so nobody
+  // else changes them before it ends; the reply key was read for every staff letter. A
+  // savepoint that rolls back forgets them all.
+  std::map<std::string, std::optional<std::string>, std::less<>> meta_;
 };
 
 /// What the metrics endpoint reports from the database at each scrape.

@@ -55,6 +55,14 @@ TEST(Sanitize, CutsLongTextOnACharacterBoundary) {
   EXPECT_EQ(out.substr(out.size() - 3), "\xE2\x80\xA6");
 }
 
+TEST(Sanitize, CutsOnlyWhatIsLongerAndTrimsTheSpaceBeforeTheEllipsis) {
+  EXPECT_EQ(sanitize_header_text("abcde", 5), "abcde");
+  EXPECT_EQ(sanitize_header_text("abcdef", 5), "abcd\xE2\x80\xA6");
+  EXPECT_EQ(sanitize_header_text("ab \r\n cdef", 4), "ab\xE2\x80\xA6");
+  EXPECT_EQ(sanitize_header_text("abcdef", 1), "\xE2\x80\xA6");
+  EXPECT_EQ(sanitize_header_text("\xFF\xFF\xFF", 2), "\xEF\xBF\xBD\xE2\x80\xA6");
+}
+
 TEST(TaggedSubject, AddsTheReferenceOnce) {
   EXPECT_EQ(tagged_subject("CMP-2026-000001", "Bins"), "[CMP-2026-000001] Bins");
   EXPECT_EQ(tagged_subject("CMP-2026-000001", "Re: [CMP-2026-000001] Bins"), "Re: [CMP-2026-000001] Bins");
