@@ -168,7 +168,7 @@ class CrashConsistency(harness.MailTestCase):
         except OSError:
             return "(no log)"
 
-    def settled(self) -> bool:
+    def settled(self, count: int = COUNT) -> bool:
         if not self.db.exists():
             return False
         try:
@@ -177,7 +177,7 @@ class CrashConsistency(harness.MailTestCase):
             unflagged = self.scalar("SELECT COUNT(*) FROM messages WHERE server_action = 'pending'")
         except sqlite3.Error:
             return False
-        return cases >= COUNT and unsent == 0 and unflagged == 0
+        return cases >= count and unsent == 0 and unflagged == 0
 
     # -- the test -------------------------------------------------------------------------------
 
@@ -261,6 +261,45 @@ class CrashConsistency(harness.MailTestCase):
               f"{duplicates} acknowledgement(s) sent twice (kill between SMTP acceptance and the "
               f"mark-sent commit), {elapsed:.0f} s", flush=True)
         self.assertLessEqual(duplicates, KILLS)
+
+    def seen_on_server(self) -> set[int]:
+        with self.servers.imap(COMPLAINTS, USERS[COMPLAINTS]) as conn:
+            conn.select("INBOX", readonly=True)
+            typ, data = conn.uid("SEARCH", "SEEN")
+            self.assertEqual(typ, "OK", data)
+            return {int(u) for u in data[0].split()}
+
+    def test_sigkill_mid_pipeline_flags_only_what_was_committed(self) -> None:
+        """With a full mailbox the poller commits one batch on its store thread while it
+        fetches the next and flags the one before: killed at such moments, nothing may be
+        \\Seen on the server that is not in the database, and after a restart every complaint
+        is one case."""
+        count = 300
+        with self.servers.imap(COMPLAINTS, USERS[COMPLAINTS]) as conn:
+            for i in range(count):
+                conn.literal = complaint(i)
+                typ, data = conn._simple_command("APPEND", "INBOX")
+                self.assertEqual(typ, "OK", data)
+        for opened in (1, 100, 200):
+            # Kill as soon as the log shows that many cases: the next batch is then being
+            # fetched or committed (the order of events, not a time, decides the moment).
+            self.start_daemon()
+            self.wait_until(f"{opened} cases not opened",
+                            lambda: self.log.exists() and self.log.read_text(errors="replace").count(
+                                "event=case-opened") >= opened, timeout=120)
+            self.kill_daemon()
+            stored = {u for (u,) in self.query("SELECT uid FROM messages WHERE mailbox = 'complaints'")}
+            seen = self.seen_on_server()
+            self.assertLessEqual(seen, stored, f"flagged before its commit: {sorted(seen - stored)[:10]}")
+        self.start_daemon()
+        self.wait_until("not settled", lambda: self.settled(count), timeout=120 + count * 0.5)
+        self.stop_daemon()
+        self.assertEqual(self.scalar("SELECT COUNT(*) FROM cases"), count)
+        per_message = self.query("SELECT message_id, COUNT(*) FROM messages GROUP BY message_id")
+        self.assertEqual(len(per_message), count)
+        self.assertTrue(all(n == 1 for _, n in per_message), "each complaint stored once")
+        self.assertEqual(self.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'acknowledgement'"), count)
+        self.assertEqual(len(self.seen_on_server()), count, "every complaint flagged once committed")
 
 
 if __name__ == "__main__":
