@@ -21,6 +21,7 @@
 #include "daemon/metrics.hpp"
 #include "daemon/outbox_sender.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/store_worker.hpp"
 #include "net/curl_multi.hpp"
 
 namespace complaintd::daemon {
@@ -92,12 +93,13 @@ std::vector<std::string> needs_restart(const config::Config& old_cfg, const conf
 
 class App {
  public:
-  App(std::shared_ptr<const Runtime> rt, std::unique_ptr<store::Store> store, std::filesystem::path config_path)
+  App(std::shared_ptr<const Runtime> rt, std::unique_ptr<store::Store> store,
+      std::unique_ptr<store::Store> ingest_store, std::filesystem::path config_path)
       : rt_(std::move(rt)), store_(std::move(store)), config_path_(std::move(config_path)), multi_(io_),
-        sender_(multi_, *store_, rt_->config.smtp), sender_timer_(io_), deadline_timer_(io_), watchdog_timer_(io_),
-        hup_(io_, SIGHUP), database_wake_(io_) {
+        worker_(io_, std::move(ingest_store)), sender_(multi_, *store_, rt_->config.smtp), sender_timer_(io_),
+        deadline_timer_(io_), watchdog_timer_(io_), hup_(io_, SIGHUP), database_wake_(io_) {
     for (const auto& m : rt_->config.mailboxes) {
-      pollers_.push_back(std::make_unique<MailboxPoller>(multi_, *store_, rt_, m));
+      pollers_.push_back(std::make_unique<MailboxPoller>(multi_, worker_, rt_, m));
       poll_timers_.emplace_back(io_);
     }
     poll_wanted_.assign(pollers_.size(), false);
@@ -417,8 +419,9 @@ class App {
     database_wake_.cancel();
     if (database_watch_) database_watch_->stop();
     if (metrics_server_) metrics_server_->stop();
-    // Work in flight (an IMAP fetch, an SMTP transaction) gets a moment to finish; the
-    // database is never mid-transaction here because commits are synchronous.
+    // Work in flight (an IMAP fetch, an SMTP transaction, a batch on the store worker) gets a
+    // moment to finish; a batch still committing when it runs out finishes before exit (the
+    // worker is joined), and one that never started stays unseen on the server.
     hard_stop_ = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(1500));
     hard_stop_->async_wait([this](const boost::system::error_code& ec) {
       if (!ec) {
@@ -440,6 +443,8 @@ class App {
   std::filesystem::path config_path_;
   asio::io_context io_;
   net::CurlMulti multi_;
+  // After io_: destroyed (its thread joined) while the io_context it posts to still exists.
+  StoreWorker worker_;
   OutboxSender sender_;
   std::vector<std::unique_ptr<MailboxPoller>> pollers_;
   std::vector<asio::steady_timer> poll_timers_;
@@ -482,7 +487,15 @@ int run_daemon(std::shared_ptr<const Runtime> rt, const RunOptions& options) {
                   rt->config.service.database.string());
     return kExitTempFail;
   }
-  App app(std::move(rt), std::move(*store), options.config_path);
+  // The pollers' own connection, used on the store worker's thread (SQLite connections are
+  // not shared between threads here).
+  auto ingest_store = store::Store::open(rt->config.service.database.string());
+  if (!ingest_store) {
+    spdlog::error("event=database-unavailable database={} error=\"{}\"", rt->config.service.database.string(),
+                  ingest_store.error().message);
+    return kExitTempFail;
+  }
+  App app(std::move(rt), std::move(*store), std::move(*ingest_store), options.config_path);
   if (options.tick_at) return app.run_tick(*options.tick_at);
   return options.once ? app.run_once() : app.run_forever();
 }

@@ -53,6 +53,10 @@ struct BatchResult {
   /// The database or the disk failed: the messages after `committed` were not stored, and
   /// are to be fetched again (they stay unflagged on the server).
   std::optional<Error> failure;
+  // Set by the poller, for the log: how long the batch took on the worker, and the whole
+  // process's CPU time meanwhile.
+  long long busy_ms = 0;
+  long long cpu_ms = 0;
 };
 
 /// Ingests a batch of one mailbox's messages with one commit (one fsync) for many: each

@@ -24,9 +24,9 @@ void init_logging(const std::string& level) {
   std::shared_ptr<spdlog::logger> logger;
   if (stderr_is_journal()) {
     // Straight to the journal: PRIORITY per level (journalctl -p warning works), and the
-    // journal's own timestamp.
+    // journal's own timestamp. _mt: the store worker's thread logs too.
     logger = std::make_shared<spdlog::logger>("complaintd",
-                                              std::make_shared<spdlog::sinks::systemd_sink_st>("complaintd"));
+                                              std::make_shared<spdlog::sinks::systemd_sink_mt>("complaintd"));
   } else {
     logger = spdlog::stderr_color_mt("complaintd");
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");

@@ -3,7 +3,9 @@
 // the last UID stored for the mailbox's current UIDVALIDITY. Each fetched batch is
 // committed (one transaction, one fsync) before the server is told (\Seen or MOVE), so a
 // crash in between repeats only the flagging, never the processing, and a crash before it
-// repeats the batch, which nothing has seen yet.
+// repeats the batch, which nothing has seen yet. The database work runs on the
+// StoreWorker's thread while the next batch is fetched: at most one batch is being
+// committed and one fetched at any time.
 
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
@@ -14,8 +16,10 @@
 
 #include "common/result.hpp"
 #include "daemon/imap_client.hpp"
+#include "daemon/ingest.hpp"
 #include "daemon/runtime.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon/store_worker.hpp"
 
 namespace complaintd::daemon {
 
@@ -34,7 +38,7 @@ ImapEndpoint imap_endpoint(const config::MailboxConfig& mailbox);
 
 class MailboxPoller {
  public:
-  MailboxPoller(net::CurlMulti& multi, store::Store& store, std::shared_ptr<const Runtime> rt,
+  MailboxPoller(net::CurlMulti& multi, StoreWorker& worker, std::shared_ptr<const Runtime> rt,
                 const config::MailboxConfig& mailbox);
 
   /// Polls once: fetch, ingest, flag. An error names the server and what failed.
@@ -53,10 +57,15 @@ class MailboxPoller {
   [[nodiscard]] bool store_failed() const { return store_failed_; }
 
  private:
+  struct InFlight;  // a fetched batch the worker is committing (mailbox_poller.cpp)
+  void start_ingest(InFlight& f, std::uint32_t uidvalidity, PollStats& stats);
+  void log_entry(const BatchEntry& e, long long latency_ms, PollStats& stats) const;
+  boost::asio::awaitable<Result<void>> flag_on_server(const std::vector<std::uint32_t>& uids);
+  std::shared_ptr<StoreJob<Result<void>>> record_flagged(std::uint32_t uidvalidity, std::vector<std::uint32_t> uids);
   boost::asio::awaitable<Result<void>> finish_server_actions(std::uint32_t uidvalidity,
                                                              const std::vector<std::uint32_t>& uids);
 
-  store::Store& store_;
+  StoreWorker& worker_;
   std::shared_ptr<const Runtime> rt_;
   std::string name_;
   std::optional<std::string> processed_folder_;

@@ -16,7 +16,7 @@ rules=(
   "outbound/letter:common outbound"
   "outbound/smtp_client:common net outbound"
   "net:common net"
-  "daemon/store:common daemon/store"
+  "daemon/store/:common daemon/store"  # the slash: daemon/store_worker.* is the daemon's
 )
 for rule in "${rules[@]}"; do
   what=${rule%%:*}

@@ -168,7 +168,7 @@ class CrashConsistency(harness.MailTestCase):
         except OSError:
             return "(no log)"
 
-    def settled(self) -> bool:
+    def settled(self, count: int = COUNT) -> bool:
         if not self.db.exists():
             return False
         try:
@@ -177,7 +177,7 @@ class CrashConsistency(harness.MailTestCase):
             unflagged = self.scalar("SELECT COUNT(*) FROM messages WHERE server_action = 'pending'")
         except sqlite3.Error:
             return False
-        return cases >= COUNT and unsent == 0 and unflagged == 0
+        return cases >= count and unsent == 0 and unflagged == 0
 
     # -- the test -------------------------------------------------------------------------------
 
@@ -262,6 +262,54 @@ class CrashConsistency(harness.MailTestCase):
               f"mark-sent commit), {elapsed:.0f} s", flush=True)
         self.assertLessEqual(duplicates, KILLS)
 
+    def uids_on_server(self, criterion: str) -> set[int]:
+        with self.servers.imap(COMPLAINTS, USERS[COMPLAINTS]) as conn:
+            conn.select("INBOX", readonly=True)
+            typ, data = conn.uid("SEARCH", criterion)
+            self.assertEqual(typ, "OK", data)
+            return {int(u) for u in data[0].split()}
+
+    def test_sigkill_mid_pipeline_flags_only_what_was_committed(self) -> None:
+        """With a full mailbox the poller commits one batch on its store thread while it
+        fetches the next and flags the one before: killed at such moments, nothing may be
+        \\Seen on the server that is not in the database, and after a restart every complaint
+        is one case."""
+        count = 300
+        # The servers are the class's: another test's mail may be in the INBOX already.
+        earlier = self.uids_on_server("ALL")
+        with self.servers.imap(COMPLAINTS, USERS[COMPLAINTS]) as conn:
+            for i in range(count):
+                conn.literal = harness.make_message(
+                    customer_of(i), COMPLAINTS, f"Streetlight out in road {i}",
+                    "The streetlight outside my house has been out for a month.\r\n",
+                    message_id=f"<pipeline-{i}@example.test>")
+                typ, data = conn._simple_command("APPEND", "INBOX")
+                self.assertEqual(typ, "OK", data)
+        ours = self.uids_on_server("ALL") - earlier
+        self.assertEqual(len(ours), count)
+        for opened in (1, 100, 200):
+            # Kill as soon as the log shows that many cases: the next batch is then being
+            # fetched or committed (the order of events, not a time, decides the moment).
+            self.start_daemon()
+            self.wait_until(f"{opened} cases not opened",
+                            lambda: self.log.exists() and self.log.read_text(errors="replace").count(
+                                "event=case-opened") >= opened, timeout=120)
+            self.kill_daemon()
+            stored = {u for (u,) in self.query("SELECT uid FROM messages WHERE mailbox = 'complaints'")}
+            seen = self.uids_on_server("SEEN") & ours
+            self.assertLessEqual(seen, stored, f"flagged before its commit: {sorted(seen - stored)[:10]}")
+        self.start_daemon()
+        self.wait_until("not settled", lambda: self.settled(len(earlier) + count),
+                        timeout=120 + count * 0.5)
+        self.stop_daemon()
+        per_message = self.query("SELECT message_id, COUNT(*), COUNT(DISTINCT case_id) FROM messages "
+                                 "WHERE message_id LIKE '%pipeline-%' GROUP BY message_id")
+        self.assertEqual(len(per_message), count)
+        self.assertTrue(all(n == 1 and c == 1 for _, n, c in per_message), "each complaint stored once, one case")
+        self.assertEqual(self.scalar("SELECT COUNT(*) FROM outbox o JOIN cases c ON c.id = o.case_id "
+                                     "JOIN messages m ON m.id = c.opened_by WHERE o.kind = 'acknowledgement' "
+                                     "AND m.message_id LIKE '%pipeline-%'"), count)
+        self.assertLessEqual(ours, self.uids_on_server("SEEN"), "every complaint flagged once committed")
 
 if __name__ == "__main__":
     unittest.main()

@@ -413,6 +413,10 @@ class ReadOnlyDatabase(OutageTest):
         daemon = self.start_daemon()
         self.append("ro-before", 3)
         self.wait_settled()
+        # Settled is complaintd's side: Postfix may still be handing those letters to Dovecot,
+        # and stopped in the middle it delivers them again when it comes back (its duplicate,
+        # not ours).
+        self.servers.wait_for_queue_empty()
 
         # Letters waiting for Postfix when the database turns read-only.
         self.servers.stop_server("postfix")

@@ -61,7 +61,10 @@ TEST(PollerQuarantine, AMessageThatFailsIsKeptAndTheRestGoOn) {
   auto opened = store::Store::open((dir / "complaintd.db").string());
   ASSERT_TRUE(opened);
   auto& db = **opened;
-  daemon::MailboxPoller poller(multi, db, broken, good->config.mailboxes.front());
+  auto worker_store = store::Store::open((dir / "complaintd.db").string());
+  ASSERT_TRUE(worker_store);
+  daemon::StoreWorker worker(io, std::move(*worker_store));
+  daemon::MailboxPoller poller(multi, worker, broken, good->config.mailboxes.front());
   auto stats = test::run(io, poller.poll_once());
   ASSERT_TRUE(stats) << stats.error().message;
   EXPECT_EQ(stats->fetched, 3);
