@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Every benchmark, one after another, in one command (docs/PERFORMANCE.md says what each
+# measures and records the numbers):
+#   parse      bench/parse_vs_python.py: the parser against Python's email package
+#   triage     triage_bench: a 200-rule config, triage's share of parse time
+#   scheduler  scheduler_bench 100000 10000: the next deadline, 10,000 due at once, memory
+#   ingest     bench/ingest_bench.py: end-to-end through real Dovecot and Postfix
+#   latency    bench/ack_latency.py: SMTP submission to acknowledgement, IDLE and polling
+#
+#   scripts/bench.sh                 all of them, at the sizes the issues name
+#   scripts/bench.sh --quick         smaller counts: a check that they run (~3 minutes)
+#   scripts/bench.sh scheduler ...   only those named
+#
+# Release build in build/bench (never run by ctest: timings are not assertions). Needs root
+# (the private Postfix) and the packages from scripts/setup.sh. Numbers vary with the load:
+# run on a quiet machine, more than once, and report ranges.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo -E "$0" "$@"
+fi
+
+quick=0
+wanted=()
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    parse | triage | scheduler | ingest | latency) wanted+=("$arg") ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument '$arg' (see --help)" >&2; exit 64 ;;
+  esac
+done
+[ ${#wanted[@]} -gt 0 ] || wanted=(parse triage scheduler ingest latency)
+
+build=${COMPLAINTD_BENCH_BUILD_DIR:-build/bench}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCOMPLAINTD_BENCH=ON -DCOMPLAINTD_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" --target parse_bench triage_bench scheduler_bench complaintd
+binary="$PWD/$build/daemon/complaintd"
+
+if [ "$quick" = 1 ]; then
+  min_time=0.05 cases=10000 due=1000 ingest=200 acks=20
+else
+  min_time=0.5 cases=100000 due=10000 ingest=10000 acks=200
+fi
+
+section() { printf '\n=== %s (load average: %s) ===\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
+
+for what in "${wanted[@]}"; do
+  case "$what" in
+    parse)
+      section "parse: complaintd against Python's email package"
+      python3 bench/parse_vs_python.py "$build/bench/parse_bench" --min-time "$min_time"
+      ;;
+    triage)
+      section "triage: 200 rules, against parse on the same messages"
+      "$build/bench/triage_bench" --benchmark_min_time="$min_time"
+      ;;
+    scheduler)
+      section "scheduler: $cases open cases, $due deadlines due at once"
+      "$build/bench/scheduler_bench" "$cases" "$due"
+      ;;
+    ingest)
+      section "ingest: $ingest generated complaints, run --once"
+      python3 bench/ingest_bench.py "$binary" --count "$ingest"
+      ;;
+    latency)
+      section "acknowledgement latency: $acks complaints, IDLE and polling"
+      python3 bench/ack_latency.py "$binary" --count "$acks"
+      ;;
+  esac
+done
