@@ -117,6 +117,8 @@ class JournalPriorities(unittest.TestCase):
         me = "SYSLOG_IDENTIFIER=complaintd"
         self.journal.wait_for(r"event=started ", me)
         self.journal.wait_for(r"event=poll-failed ", me)
+        # The IDLE connection (beside the polling) cannot connect either: a warning.
+        self.journal.wait_for(r"event=idle-lost ", me)
 
         # A changed SMTP server cannot be taken without a restart: a warning.
         self.write_config(smtp_port=2)
@@ -132,8 +134,8 @@ class JournalPriorities(unittest.TestCase):
             m = re.search(r"\bevent=([a-z-]+)", str(e.get("MESSAGE", "")))
             if m:
                 events.setdefault(m.group(1), e)
-        expected = {"started": INFO, "poll-failed": ERR, "reloading": INFO, "reload-partial": WARNING,
-                    "reloaded": INFO, "stopping": INFO, "stopped": INFO}
+        expected = {"started": INFO, "poll-failed": ERR, "idle-lost": WARNING, "reloading": INFO,
+                    "reload-partial": WARNING, "reloaded": INFO, "stopping": INFO, "stopped": INFO}
         self.assertEqual({k: int(events[k]["PRIORITY"]) for k in expected if k in events}, expected,
                          entries)
         # Sent by sd_journal_send, not printed: no stderr copy, no timestamp of our own.
@@ -148,7 +150,7 @@ class JournalPriorities(unittest.TestCase):
         # What `journalctl -u complaintd -p warning` would show an administrator.
         attention = {re.search(r"event=([a-z-]+)", str(e["MESSAGE"])).group(1)
                      for e in self.journal.entries("-p", "warning", me)}
-        self.assertEqual(attention, {"poll-failed", "reload-partial"})
+        self.assertEqual(attention, {"poll-failed", "idle-lost", "reload-partial"})
 
     def test_stderr_that_is_not_the_journal_gets_plain_lines(self) -> None:
         # A child of a service inherits JOURNAL_STREAM even when its stderr is redirected
