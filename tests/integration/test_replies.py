@@ -156,6 +156,14 @@ class Replies(harness.MailTestCase):
         for mac in macs:
             self.assertNotIn(mac, log)
 
+    def ask_for_stage_two(self, ref: str, subject: str, text: str) -> None:
+        """The customer replies to their case asking for the next stage (every mailbox emptied first)."""
+        for user in USERS:
+            self.servers.clear_folder(user)
+        raw = harness.make_message(CUSTOMER, COMPLAINTS, f"Re: [{ref}] {subject}", text)
+        self.servers.send(CUSTOMER, COMPLAINTS, raw)
+        self.deliver_and_run()
+
     def deliver_and_run(self) -> None:
         self.servers.wait_for_messages(COMPLAINTS, count=1)
         self.run_once()
@@ -210,7 +218,8 @@ class Replies(harness.MailTestCase):
             self.assertEqual(self.case(ref), before)
             self.assertEqual(self.case(ref2), before2)
             self.assertTrue(any(f"but it is about {ref}" in e for e in self.events(ref2, "reply-rejected")))
-            self.assertRegex(self.log, rf"case={ref2} event=reply-rejected from=\"{IVY}\" reason=\".*but it is about {ref}")
+            self.assertRegex(self.log,
+                             rf"case={ref2} event=reply-rejected from=\"{IVY}\" reason=\".*but it is about {ref}")
 
         with self.subTest("a token forwarded to the customer and used by them"):
             self.reply(CUSTOMER, reply_to, referral, "resolve\n\nI consider this resolved.")
@@ -315,12 +324,8 @@ class Replies(harness.MailTestCase):
             self.assertIn("no Message-ID", body_of(answer[0]))
 
         with self.subTest("the customer asks for the next stage; stage 2 opens with someone new"):
-            for user in USERS:
-                self.servers.clear_folder(user)
-            raw = harness.make_message(CUSTOMER, COMPLAINTS, f"Re: [{ref}] Bins not collected",
-                                       "I am not satisfied with your response and would like a stage 2 review.")
-            self.servers.send(CUSTOMER, COMPLAINTS, raw)
-            self.deliver_and_run()
+            self.ask_for_stage_two(ref, "Bins not collected",
+                                   "I am not satisfied with your response and would like a stage 2 review.")
             state, stage, handler, *_ = self.case(ref)
             self.assertEqual((state, stage, handler), ("open", 1, ANN))
             self.assertEqual(len(self.letters_to(CUSTOMER, ref)), 1)  # stage 2 acknowledged
@@ -436,12 +441,8 @@ class Replies(harness.MailTestCase):
             self.assertTrue(any(f"resolved by {IVY}" in e for e in self.events(ref, "responded")))
 
         with self.subTest("the customer asks for Stage 2 in time and it opens"):
-            for user in USERS:
-                self.servers.clear_folder(user)
-            raw = harness.make_message(CUSTOMER, COMPLAINTS, f"Re: [{ref}] Fence damaged",
-                                       "I am not satisfied: the fence is still broken. I would like a stage 2 review.")
-            self.servers.send(CUSTOMER, COMPLAINTS, raw)
-            self.deliver_and_run()
+            self.ask_for_stage_two(ref, "Fence damaged",
+                                   "I am not satisfied: the fence is still broken. I would like a stage 2 review.")
             state, stage, handler, *_ = self.case(ref)
             self.assertEqual((state, stage, handler), ("open", 1, ANN))
             self.assertEqual(self.events(ref, "next-stage-refused"), [])
