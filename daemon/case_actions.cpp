@@ -200,59 +200,18 @@ triage::CaseFacts facts_of(const store::CaseRow& row) {
   return f;
 }
 
-Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, const triage::Plan& plan,
-                        triage::Instant now) {
-  if (plan.refused) return {};
-  const auto current = tx.case_by_id(case_id);
-  if (!current) return Error{"case #" + std::to_string(case_id) + " vanished"};
-  return apply_plan(tx, rt, *current, plan, now);
-}
+namespace {
 
-Result<void> apply_plan(store::Tx& tx, const Runtime& rt, const store::CaseRow& current, const triage::Plan& plan,
-                        triage::Instant now) {
-  if (plan.refused) return {};
+/// Renders the plan's letters into the outbox; returns the acknowledgement's row, if one
+/// went. `changed`: the plan changed the case row, so letters must read it again.
+Result<std::optional<std::int64_t>> queue_letters(store::Tx& tx, const Runtime& rt, const store::CaseRow& current,
+                                                  const triage::Plan& plan, bool changed, triage::Instant now) {
   const std::string now_iso = triage::iso_instant(now);
   const std::int64_t case_id = current.id;
-  const store::CaseRow* before = &current;
-
-  store::CaseUpdate u;
-  if (plan.state) u.state = triage::to_string(*plan.state);
-  if (plan.stage) {
-    u.stage_index = *plan.stage;
-    u.stage_name = rt.config.stages.at(static_cast<std::size_t>(*plan.stage)).name;
-    if (*plan.stage != before->stage_index || before->stage_opened_at.empty()) u.stage_opened_at = now_iso;
-    if (*plan.stage == 0 && before->stage_opened_at.empty()) u.stage_opened_at = before->received_at;
-  }
-  if (plan.complex) u.complex = *plan.complex;
-  if (plan.stage_due) {
-    u.stage_due = triage::iso_instant(plan.stage_due->at);
-    u.stage_due_date = triage::iso_date(plan.stage_due->date);
-  }
-  if (plan.respond_by) {
-    u.respond_by = triage::iso_instant(plan.respond_by->at);
-    u.respond_by_date = triage::iso_date(plan.respond_by->date);
-  }
-  if (plan.expected_by) u.expected_by_date = triage::iso_date(plan.expected_by->date);
-  if (plan.handler && plan.handler->address != before->handler_address) {
-    if (!before->handler_address.empty()) {
-      u.past_handlers = before->past_handlers + (before->past_handlers.empty() ? "" : "\n") + before->handler_address;
-    }
-    u.handler_name = plan.handler->name;
-    u.handler_address = plan.handler->address;
-  }
-  if (plan.responded_at) u.responded_at = triage::iso_instant(*plan.responded_at);
-  if (plan.closed_at) u.closed_at = triage::iso_instant(*plan.closed_at);
-  if (!u.empty()) tx.update_case(case_id, u);
-
-  if (plan.cancel_open_deadlines) tx.cancel_open_deadlines(case_id, now_iso);
-  const int stage = plan.stage.value_or(before->stage_index);
-  for (const auto& d : plan.deadlines) tx.insert_deadline(case_id, d.kind, stage, d.ordinal, triage::iso_instant(d.due));
-  for (const auto& [kind, detail] : plan.events) tx.insert_event(case_id, now_iso, kind, detail);
-
-  if (plan.letters.empty()) return {};
+  std::optional<std::int64_t> acknowledgement_id;
   // Letters show the case as the plan left it (a reminder changes nothing: no re-read).
   std::optional<store::CaseRow> reread;
-  if (!u.empty() && !(reread = tx.case_by_id(case_id))) return Error{"case #" + std::to_string(case_id) + " vanished"};
+  if (changed && !(reread = tx.case_by_id(case_id))) return Error{"case #" + std::to_string(case_id) + " vanished"};
   const store::CaseRow* after = reread ? &*reread : &current;
   auto common = case_fields(rt, *after);
   for (const auto& l : plan.letters) {
@@ -296,9 +255,94 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, const store::CaseRow& 
     letter.is_reply = l.to.customer;
     letter.date_unix = now.time_since_epoch().count();
     letter.body = std::move(*body);
-    tx.insert_outbox(case_id, l.event, letter.message_id, rt.config.smtp.from_address, letter.to_address,
-                     outbound::to_mime(letter), now_iso);
+    const auto id = tx.insert_outbox(case_id, l.event, letter.message_id, rt.config.smtp.from_address,
+                                     letter.to_address, outbound::to_mime(letter), now_iso);
+    if (l.to.customer && l.event == "acknowledgement") acknowledgement_id = id;
     tx.insert_event(case_id, now_iso, "letter-queued", l.event + " to " + letter.to_address);
+  }
+  return acknowledgement_id;
+}
+
+}  // namespace
+
+Result<void> apply_plan(store::Tx& tx, const Runtime& rt, std::int64_t case_id, const triage::Plan& plan,
+                        triage::Instant now) {
+  if (plan.refused) return {};
+  const auto current = tx.case_by_id(case_id);
+  if (!current) return Error{"case #" + std::to_string(case_id) + " vanished"};
+  return apply_plan(tx, rt, *current, plan, now);
+}
+
+Result<void> apply_plan(store::Tx& tx, const Runtime& rt, const store::CaseRow& current, const triage::Plan& plan,
+                        triage::Instant now) {
+  if (plan.refused) return {};
+  const std::string now_iso = triage::iso_instant(now);
+  const std::int64_t case_id = current.id;
+  const store::CaseRow* before = &current;
+
+  store::CaseUpdate u;
+  if (plan.state) u.state = triage::to_string(*plan.state);
+  // A stage moved on: the case row describes the new one, which has no response yet.
+  const bool stage_moved = plan.stage && *plan.stage != before->stage_index;
+  if (plan.stage) {
+    u.stage_index = *plan.stage;
+    u.stage_name = rt.config.stages.at(static_cast<std::size_t>(*plan.stage)).name;
+    if (*plan.stage != before->stage_index || before->stage_opened_at.empty()) u.stage_opened_at = now_iso;
+    if (*plan.stage == 0 && before->stage_opened_at.empty()) u.stage_opened_at = before->received_at;
+  }
+  if (plan.complex) u.complex = *plan.complex;
+  if (plan.stage_due) {
+    u.stage_due = triage::iso_instant(plan.stage_due->at);
+    u.stage_due_date = triage::iso_date(plan.stage_due->date);
+  }
+  if (plan.respond_by) {
+    u.respond_by = triage::iso_instant(plan.respond_by->at);
+    u.respond_by_date = triage::iso_date(plan.respond_by->date);
+  }
+  if (plan.expected_by) u.expected_by_date = triage::iso_date(plan.expected_by->date);
+  if (plan.handler && plan.handler->address != before->handler_address) {
+    if (!before->handler_address.empty()) {
+      u.past_handlers = before->past_handlers + (before->past_handlers.empty() ? "" : "\n") + before->handler_address;
+    }
+    u.handler_name = plan.handler->name;
+    u.handler_address = plan.handler->address;
+  }
+  if (plan.acknowledge_by) u.acknowledge_by = triage::iso_instant(plan.acknowledge_by->at);
+  if (stage_moved) u.responded_at = "";
+  if (plan.responded_at) u.responded_at = triage::iso_instant(*plan.responded_at);
+  if (plan.closed_at) u.closed_at = triage::iso_instant(*plan.closed_at);
+  if (!u.empty()) tx.update_case(case_id, u);
+
+  if (plan.cancel_open_deadlines) tx.cancel_open_deadlines(case_id, now_iso);
+  const int stage = plan.stage.value_or(before->stage_index);
+  for (const auto& d : plan.deadlines) tx.insert_deadline(case_id, d.kind, stage, d.ordinal, triage::iso_instant(d.due));
+  for (const auto& [kind, detail] : plan.events) tx.insert_event(case_id, now_iso, kind, detail);
+
+  const bool complaint = before->kind == "complaint";
+  if (stage_moved && complaint) tx.end_stage(case_id, before->stage_index, now_iso);
+
+  std::optional<std::int64_t> acknowledgement_id;
+  if (!plan.letters.empty()) {
+    auto queued = queue_letters(tx, rt, current, plan, !u.empty(), now);
+    if (!queued) return queued.error();
+    acknowledgement_id = *queued;
+  }
+  if (complaint && (!u.empty() || acknowledgement_id)) {
+    // The report's per-stage figures: this stage as it stands after the plan.
+    const auto pick = [](const std::optional<std::string>& changed, const std::string& was) {
+      return changed ? *changed : was;
+    };
+    store::StageRow st;
+    st.stage_index = stage;
+    st.stage = pick(u.stage_name, before->stage);
+    st.opened_at = pick(u.stage_opened_at, before->stage_opened_at);
+    if (st.opened_at.empty()) st.opened_at = before->received_at;
+    st.acknowledge_by = u.acknowledge_by;  // set when the stage opens, kept after
+    st.acknowledgement_id = acknowledgement_id;
+    st.respond_by = pick(u.respond_by, before->respond_by);
+    st.responded_at = pick(u.responded_at, before->responded_at);
+    st.ended_at = pick(u.closed_at, before->closed_at);
+    tx.record_stage(case_id, st);
   }
   return {};
 }

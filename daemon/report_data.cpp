@@ -58,23 +58,53 @@ Result<std::vector<reports::ReportCase>> load_report_cases(const std::string& da
       r.kind = s.text(1);
       r.state = s.text(2);
       r.stage = s.text(3);
-      r.stage_index = static_cast<int>(s.integer(4));
       r.received_at = instant(s, 5).value_or(triage::Instant{});
-      r.stage_opened_at = instant(s, 6).value_or(r.received_at);
-      r.acknowledge_by = instant(s, 7).value_or(r.received_at);
-      r.respond_by = instant(s, 8).value_or(r.received_at);
-      r.responded_at = instant(s, 9);
       r.closed_at = instant(s, 10);
-      r.acknowledged_at = instant(s, 11);
       r.categories = split_list(s.text(12));
       r.department = s.text(13);
+      // The stage it is at, from the case row: all a database from before schema 8 knows.
+      reports::ReportStage now;
+      now.index = static_cast<int>(s.integer(4));
+      now.name = r.stage;
+      now.opened_at = instant(s, 6).value_or(r.received_at);
+      if (now.index == 0) now.acknowledge_by = instant(s, 7).value_or(r.received_at);
+      now.respond_by = instant(s, 8).value_or(r.received_at);
+      now.responded_at = instant(s, 9);
+      now.ended_at = r.closed_at;
+      now.acknowledged_at = instant(s, 11);
+      if (r.kind == "complaint") r.stages.push_back(now);
       out.push_back(std::move(r));
+    }
+    std::map<std::string, reports::ReportCase*> by_reference;
+    for (auto& r : out) by_reference[r.reference] = &r;
+    // Schema 8 keeps every stage a case reached, each with its own dates and acknowledgement.
+    auto has_stages = c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_stages'");
+    if (has_stages.step()) {
+      for (auto& r : out) r.stages.clear();
+      auto st = c.prepare(
+          "SELECT c.reference, s.stage_index, s.stage, s.opened_at, s.acknowledge_by, "
+          "(SELECT o.sent_at FROM outbox o WHERE o.id = s.acknowledgement_id AND o.status = 'sent'), s.respond_by, "
+          "s.responded_at, s.ended_at FROM case_stages s JOIN cases c ON c.id = s.case_id "
+          "WHERE c.received_at >= ? AND c.received_at < ? ORDER BY s.case_id, s.stage_index");
+      st.bind(1, triage::iso_instant(from)).bind(2, triage::iso_instant(to));
+      while (st.step()) {
+        const auto it = by_reference.find(st.text(0));
+        if (it == by_reference.end()) continue;
+        reports::ReportStage stage;
+        stage.index = static_cast<int>(st.integer(1));
+        stage.name = st.text(2);
+        stage.opened_at = instant(st, 3).value_or(it->second->received_at);
+        stage.acknowledge_by = instant(st, 4);
+        stage.acknowledged_at = instant(st, 5);
+        stage.respond_by = instant(st, 6).value_or(stage.opened_at);
+        stage.responded_at = instant(st, 7);
+        stage.ended_at = instant(st, 8);
+        it->second->stages.push_back(std::move(stage));
+      }
     }
     // Learning came with schema 5: one row per lesson, by the category it was recorded under.
     auto has_learning = c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'learning'");
     if (has_learning.step()) {
-      std::map<std::string, reports::ReportCase*> by_reference;
-      for (auto& r : out) by_reference[r.reference] = &r;
       auto l = c.prepare("SELECT c.reference, l.category FROM learning l JOIN cases c ON c.id = l.case_id "
                          "WHERE c.received_at >= ? AND c.received_at < ? ORDER BY l.id");
       l.bind(1, triage::iso_instant(from)).bind(2, triage::iso_instant(to));

@@ -30,7 +30,12 @@ std::vector<Count> counted(const std::map<std::string, int>& m, const std::vecto
 
 std::string outcome_of(const ReportCase& c) {
   if (c.state == "withdrawn") return "withdrawn";
-  if (c.state == "closed") return c.responded_at ? "closed after a response" : "closed";
+  if (c.state == "closed") {
+    const bool responded = std::any_of(c.stages.begin(), c.stages.end(), [](const ReportStage& s) {
+      return s.responded_at.has_value();
+    });
+    return responded ? "closed after a response" : "closed";
+  }
   if (c.state == "responded") return "responded, may ask for the next stage";
   return "open";
 }
@@ -133,21 +138,32 @@ Report build_report(const std::vector<ReportCase>& cases, Date from, Date to, co
     ++outcomes[outcome_of(c)];
     if (c.kind != "complaint") continue;
     ++by_stage[c.stage];
-    auto& s = sla[c.stage];
-    s.stage = c.stage;
-    ++s.cases;
-    if (c.acknowledged_at) {
-      ++s.acknowledged;
-      if (*c.acknowledged_at <= c.acknowledge_by) ++s.acknowledged_on_time;
-    }
-    if (c.responded_at) {
-      ++s.responded;
-      if (*c.responded_at <= c.respond_by) ++s.responded_on_time;
-      auto& [total, n] = days[c.stage];
-      total += working_days_between(c.stage_opened_at, *c.responded_at, cal, zone);
-      ++n;
-    } else if (c.state == "open" && now > c.respond_by) {
-      ++s.open_overdue;
+    for (const auto& st : c.stages) {
+      auto& s = sla[st.name];
+      s.stage = st.name;
+      ++s.cases;
+      // A stage that ended before a deadline (withdrawn, or moved on) owes nothing after it.
+      const auto ended_before = [&](Instant deadline) { return st.ended_at && *st.ended_at <= deadline; };
+      if (st.acknowledged_at) ++s.acknowledged;
+      if (st.acknowledge_by) {
+        if (st.acknowledged_at) {
+          ++s.acknowledgements_due;
+          if (*st.acknowledged_at <= *st.acknowledge_by) ++s.acknowledged_on_time;
+        } else if (now > *st.acknowledge_by && !ended_before(*st.acknowledge_by)) {
+          ++s.acknowledgements_due;  // never sent, and its time is up: late
+        }
+      }
+      if (st.responded_at) {
+        ++s.responded;
+        ++s.responses_due;
+        if (*st.responded_at <= st.respond_by) ++s.responded_on_time;
+        auto& [total, n] = days[st.name];
+        total += working_days_between(st.opened_at, *st.responded_at, cal, zone);
+        ++n;
+      } else if (now > st.respond_by && !ended_before(st.respond_by)) {
+        ++s.responses_due;
+        if (!st.ended_at) ++s.open_overdue;
+      }
     }
   }
   r.by_kind = counted(kinds, {"complaint", "compliment", "comment"});
@@ -179,7 +195,7 @@ std::string to_text(const Report& r) {
       o << line;
     }
   }
-  o << "\nOn time, by stage (cases whose latest stage it is):\n";
+  o << "\nOn time, by stage (every stage each case reached):\n";
   char head[256];
   std::snprintf(head, sizeof head, "  %-16s %6s %14s %12s %14s %9s\n", "stage", "cases", "acknowledged",
                 "responded", "overdue now", "avg days");
@@ -187,12 +203,13 @@ std::string to_text(const Report& r) {
   for (const auto& s : r.sla) {
     char line[256];
     std::snprintf(line, sizeof line, "  %-16s %6d %14s %12s %14d %9s\n", s.stage.c_str(), s.cases,
-                  percent(s.acknowledged_on_time, s.acknowledged).c_str(),
-                  percent(s.responded_on_time, s.responded).c_str(), s.open_overdue,
+                  percent(s.acknowledged_on_time, s.acknowledgements_due).c_str(),
+                  percent(s.responded_on_time, s.responses_due).c_str(), s.open_overdue,
                   s.responded ? fixed1(s.mean_working_days).c_str() : "-");
     o << line;
   }
-  o << "\n(acknowledged and responded: the share on time of those sent; days: working days from the stage's start"
+  o << "\n(acknowledged and responded: the share sent on time of those due by now, a missed one counting as"
+       " late; an escalated case counts under each stage it reached; days: working days from the stage's start"
        " to the response)\nGenerated " << r.generated_at << "\n";
   return o.str();
 }
@@ -206,8 +223,10 @@ std::string to_csv(const Report& r) {
   for (const auto& s : r.sla) {
     const std::string stage = csv_field(s.stage);
     o << "sla," << stage << " cases," << s.cases << "\n"
+      << "sla," << stage << " acknowledgements due," << s.acknowledgements_due << "\n"
       << "sla," << stage << " acknowledged," << s.acknowledged << "\n"
       << "sla," << stage << " acknowledged on time," << s.acknowledged_on_time << "\n"
+      << "sla," << stage << " responses due," << s.responses_due << "\n"
       << "sla," << stage << " responded," << s.responded << "\n"
       << "sla," << stage << " responded on time," << s.responded_on_time << "\n"
       << "sla," << stage << " open and overdue," << s.open_overdue << "\n"
@@ -237,7 +256,8 @@ std::string to_json(const Report& r) {
   for (std::size_t i = 0; i < r.sla.size(); ++i) {
     const auto& s = r.sla[i];
     o << (i ? ",\n  " : "\n  ") << "{\"stage\": " << json_string(s.stage) << ", \"cases\": " << s.cases
-      << ", \"acknowledged\": " << s.acknowledged << ", \"acknowledged_on_time\": " << s.acknowledged_on_time
+      << ", \"acknowledgements_due\": " << s.acknowledgements_due << ", \"acknowledged\": " << s.acknowledged
+      << ", \"acknowledged_on_time\": " << s.acknowledged_on_time << ", \"responses_due\": " << s.responses_due
       << ", \"responded\": " << s.responded << ", \"responded_on_time\": " << s.responded_on_time
       << ", \"open_overdue\": " << s.open_overdue << ", \"mean_working_days\": " << fixed1(s.mean_working_days) << "}";
   }
@@ -261,10 +281,11 @@ std::string to_html(const Report& r) {
   std::vector<Count> on_time;
   for (const auto& s : r.sla) {
     o << "<tr><td>" << html_escape(s.stage) << "</td><td>" << s.cases << "</td><td>"
-      << percent(s.acknowledged_on_time, s.acknowledged) << "</td><td>" << percent(s.responded_on_time, s.responded)
+      << percent(s.acknowledged_on_time, s.acknowledgements_due) << "</td><td>"
+      << percent(s.responded_on_time, s.responses_due)
       << "</td><td>" << s.open_overdue << "</td><td>" << (s.responded ? fixed1(s.mean_working_days) : "-")
       << "</td></tr>\n";
-    if (s.responded) on_time.push_back(Count{s.stage + " (%)", 100 * s.responded_on_time / s.responded});
+    if (s.responses_due) on_time.push_back(Count{s.stage + " (%)", 100 * s.responded_on_time / s.responses_due});
   }
   o << "</table>\n";
   if (!on_time.empty()) o << "<p>Responses on time, per cent:</p>" << svg_bars(on_time) << "\n";
@@ -272,8 +293,9 @@ std::string to_html(const Report& r) {
     o << "<h2>" << html_escape(title) << "</h2>\n" << svg_bars(*counts) << "\n";
   }
   o << "<p class=\"none\">Generated by complaintd at " << r.generated_at
-    << ". Acknowledged and responded on time: the share of those sent by their deadline (agreed extensions "
-       "count). Working days exclude weekends and the configured holidays.</p>\n</body></html>\n";
+    << ". Acknowledged and responded on time: the share sent by their deadline (agreed extensions count) of "
+       "those due by the time of the report, a missed one counting as late. An escalated case counts under each "
+       "stage it reached. Working days exclude weekends and the configured holidays.</p>\n</body></html>\n";
   return o.str();
 }
 

@@ -12,22 +12,31 @@
 
 namespace complaintd::reports {
 
+/// One stage a complaint reached, with that stage's own dates.
+struct ReportStage {
+  int index = 0;
+  std::string name;
+  triage::Instant opened_at{};
+  /// Unknown for a stage reached before complaintd kept each stage's dates (schema 8):
+  /// such a stage is left out of "acknowledged on time" rather than judged by a guess.
+  std::optional<triage::Instant> acknowledge_by;
+  std::optional<triage::Instant> acknowledged_at;  ///< its acknowledgement's acceptance by the SMTP server
+  triage::Instant respond_by{};                    ///< the deadline as it stands (agreed extensions count)
+  std::optional<triage::Instant> responded_at;
+  std::optional<triage::Instant> ended_at;  ///< the next stage opened, or the case closed or was withdrawn
+};
+
 /// What the report needs of one case (daemon/report_data reads it from the database).
 struct ReportCase {
   std::string reference;
   std::string kind;   ///< complaint, compliment, comment
   std::string state;  ///< open, responded, closed, withdrawn
   std::string stage;  ///< the stage it is at (or ended at)
-  int stage_index = 0;
   std::vector<std::string> categories;
   std::string department;
   triage::Instant received_at{};
-  triage::Instant stage_opened_at{};
-  triage::Instant acknowledge_by{};
-  std::optional<triage::Instant> acknowledged_at;  ///< the acknowledgement's acceptance by the SMTP server
-  triage::Instant respond_by{};                    ///< the deadline as it stands (agreed extensions count)
-  std::optional<triage::Instant> responded_at;
   std::optional<triage::Instant> closed_at;
+  std::vector<ReportStage> stages;  ///< every stage it reached, first first
   std::vector<std::string> learning_categories;  ///< one per learning recorded
 };
 
@@ -36,12 +45,16 @@ struct Count {
   int n = 0;
 };
 
-/// Timeliness of one stage, over the cases whose latest stage it is.
+/// Timeliness of one stage, over every case received in the period that reached it: an
+/// escalated case counts under each of its stages, each judged by its own deadlines.
 struct StageSla {
   std::string stage;
   int cases = 0;
-  int acknowledged = 0, acknowledged_on_time = 0;
-  int responded = 0, responded_on_time = 0;
+  /// Acknowledgements that were due by `now` (sent, or missed and past their deadline).
+  int acknowledgements_due = 0, acknowledged = 0, acknowledged_on_time = 0;
+  /// Responses that were due by `now`: sent, or still owed past the deadline. A stage the
+  /// customer withdrew from before its deadline owes none.
+  int responses_due = 0, responded = 0, responded_on_time = 0;
   int open_overdue = 0;               ///< no response and past the deadline at `now`
   double mean_working_days = 0.0;     ///< stage opened → response, over those responded
 };

@@ -91,6 +91,7 @@ struct Decider {
     plan.state = CaseState::kOpen;
     plan.stage = i;
     plan.stage_due = due;
+    plan.acknowledge_by = due_after(opened_at, s.acknowledge_within, ctx.cal, ctx.zone);
     plan.respond_by = due;
     plan.handler = *handler;
     plan.cancel_open_deadlines = true;

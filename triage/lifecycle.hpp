@@ -93,6 +93,8 @@ struct Plan {
   std::optional<int> stage;
   std::optional<bool> complex;
   std::optional<Due> stage_due;
+  /// A stage opened: by when the customer must have its acknowledgement.
+  std::optional<Due> acknowledge_by;
   std::optional<Due> respond_by;
   std::optional<Due> expected_by;  ///< what the customer was last told (holding letter)
   std::optional<config::Person> handler;

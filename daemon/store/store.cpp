@@ -183,6 +183,69 @@ constexpr const char* kSchemaV7 = R"sql(
 CREATE INDEX outbox_rcpt ON outbox(rcpt COLLATE NOCASE, created_at);
 )sql";
 
+// Version 8: each stage a complaint reached, with its own dates, so that the report counts
+// an escalated case under every stage it went through, and a later stage's acknowledgement
+// is judged by that stage's deadline rather than the first one's. The case row still holds
+// the stage it is at now; apply_plan (daemon/case_actions) keeps this table beside it.
+//
+// Cases from before are rebuilt from their timelines: each "stage-opened" event starts a
+// stage, the "responded" event after it is its response, the last "respond" deadline set
+// for it is its deadline, and the acknowledgement queued with it is its acknowledgement.
+// A later stage's acknowledgement deadline was never stored: it stays unknown (NULL), and
+// the report leaves those stages out of "acknowledged on time" rather than guess.
+// The case row's response time is its current stage's from now on; before, it kept an
+// earlier stage's after the next one opened.
+constexpr const char* kSchemaV8 = R"sql(
+CREATE TABLE case_stages (
+  case_id            INTEGER NOT NULL REFERENCES cases(id),
+  stage_index        INTEGER NOT NULL,
+  stage              TEXT NOT NULL,
+  opened_at          TEXT NOT NULL,
+  acknowledge_by     TEXT,
+  acknowledgement_id INTEGER REFERENCES outbox(id),
+  respond_by         TEXT NOT NULL,
+  responded_at       TEXT NOT NULL DEFAULT '',
+  ended_at           TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (case_id, stage_index)
+) WITHOUT ROWID;
+CREATE INDEX migration_deadlines ON deadlines(case_id, kind, stage_index);
+CREATE INDEX migration_events ON events(case_id, kind);
+INSERT INTO case_stages(case_id, stage_index, stage, opened_at, acknowledge_by, acknowledgement_id, respond_by,
+                        responded_at, ended_at)
+WITH opened AS (
+  SELECT e.case_id, e.id, e.at, ROW_NUMBER() OVER w - 1 AS k,
+         substr(e.detail, 1, instr(e.detail, ' opened; ') - 1) AS name,
+         LEAD(e.id) OVER w AS next_id, LEAD(e.at) OVER w AS next_at
+  FROM events e JOIN cases c ON c.id = e.case_id
+  WHERE e.kind = 'stage-opened' AND c.kind = 'complaint' AND instr(e.detail, ' opened; ') > 1
+  WINDOW w AS (PARTITION BY e.case_id ORDER BY e.id))
+SELECT o.case_id, o.k, o.name,
+       CASE WHEN o.k = 0 THEN c.received_at ELSE o.at END,
+       CASE WHEN o.k = 0 THEN c.acknowledge_by END,
+       (SELECT MIN(x.id) FROM outbox x WHERE x.case_id = o.case_id AND x.kind = 'acknowledgement'
+          AND x.created_at >= o.at AND (o.next_at IS NULL OR x.created_at < o.next_at)),
+       COALESCE((SELECT d.due_at FROM deadlines d WHERE d.case_id = o.case_id AND d.kind = 'respond'
+                   AND d.stage_index = o.k ORDER BY d.id DESC LIMIT 1), c.respond_by),
+       COALESCE((SELECT r.at FROM events r WHERE r.case_id = o.case_id AND r.kind = 'responded' AND r.id > o.id
+                   AND (o.next_id IS NULL OR r.id < o.next_id) ORDER BY r.id LIMIT 1), ''),
+       COALESCE(o.next_at, c.closed_at)
+FROM opened o JOIN cases c ON c.id = o.case_id
+WHERE o.k <= c.stage_index;
+INSERT OR IGNORE INTO case_stages(case_id, stage_index, stage, opened_at, acknowledge_by, acknowledgement_id,
+                                  respond_by, responded_at, ended_at)
+SELECT c.id, c.stage_index, c.stage, COALESCE(NULLIF(c.stage_opened_at, ''), c.received_at),
+       CASE WHEN c.stage_index = 0 THEN c.acknowledge_by END,
+       (SELECT MAX(x.id) FROM outbox x WHERE x.case_id = c.id AND x.kind = 'acknowledgement'),
+       c.respond_by,
+       CASE WHEN c.responded_at >= COALESCE(NULLIF(c.stage_opened_at, ''), c.received_at) THEN c.responded_at
+            ELSE '' END,
+       c.closed_at
+FROM cases c WHERE c.kind = 'complaint';
+UPDATE cases SET responded_at = '' WHERE responded_at != '' AND stage_index > 0 AND responded_at < stage_opened_at;
+DROP INDEX migration_deadlines;
+DROP INDEX migration_events;
+)sql";
+
 constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
     kSchemaV1,
     kSchemaV2,
@@ -191,6 +254,7 @@ constexpr std::array<const char*, Store::kSchemaVersion> kMigrations{
     kSchemaV5,
     kSchemaV6,
     kSchemaV7,
+    kSchemaV8,
 };
 
 OutboxRow read_outbox(const Statement& s) {
@@ -253,6 +317,7 @@ CaseRow read_case(const Statement& s) {
   r.department = s.text(28);
   r.complainant_type = s.text(29);
   r.advocate_address = s.text(30);
+  r.acknowledge_by = s.text(31);
   return r;
 }
 #define CASE_COLUMNS \
@@ -260,7 +325,7 @@ CaseRow read_case(const Statement& s) {
   "c.respond_by, c.respond_by_date, c.created_at, c.stage_index, c.complex, c.serious, c.handler_name, "           \
   "c.handler_address, c.past_handlers, c.stage_opened_at, c.stage_due, c.stage_due_date, c.expected_by_date, "     \
   "c.responded_at, c.closed_at, c.summary, (SELECT m.message_id FROM messages m WHERE m.id = c.opened_by), "     \
-  "c.categories, c.flags, c.department, c.complainant_type, c.advocate_address"
+  "c.categories, c.flags, c.department, c.complainant_type, c.advocate_address, c.acknowledge_by"
 #define CASES_FROM " FROM cases c "
 
 DeadlineRow read_deadline(const Statement& s) {
@@ -409,7 +474,8 @@ void Tx::update_case(std::int64_t id, const CaseUpdate& u) {
       "closed_at = COALESCE(?16, closed_at), summary = COALESCE(?17, summary), "
       "categories = COALESCE(?19, categories), flags = COALESCE(?20, flags), "
       "department = COALESCE(?21, department), complainant_type = COALESCE(?22, complainant_type), "
-      "advocate_address = COALESCE(?23, advocate_address) WHERE id = ?18");
+      "advocate_address = COALESCE(?23, advocate_address), acknowledge_by = COALESCE(?24, acknowledge_by) "
+      "WHERE id = ?18");
   auto number = [&](int i, std::optional<std::int64_t> v) {
     if (v) s.bind(i, *v);
     else s.bind_null(i);
@@ -436,6 +502,30 @@ void Tx::update_case(std::int64_t id, const CaseUpdate& u) {
       .bind_optional(21, u.department)
       .bind_optional(22, u.complainant_type)
       .bind_optional(23, u.advocate_address)
+      .bind_optional(24, u.acknowledge_by)
+      .run();
+}
+
+void Tx::record_stage(std::int64_t case_id, const StageRow& st) {
+  auto s = c_.prepare(
+      "INSERT INTO case_stages(case_id, stage_index, stage, opened_at, acknowledge_by, acknowledgement_id, "
+      "respond_by, responded_at, ended_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "ON CONFLICT(case_id, stage_index) DO UPDATE SET stage = excluded.stage, opened_at = excluded.opened_at, "
+      "acknowledge_by = COALESCE(excluded.acknowledge_by, acknowledge_by), "
+      "acknowledgement_id = COALESCE(acknowledgement_id, excluded.acknowledgement_id), "
+      "respond_by = excluded.respond_by, responded_at = excluded.responded_at, ended_at = excluded.ended_at");
+  s.bind(1, case_id).bind(2, static_cast<std::int64_t>(st.stage_index)).bind(3, st.stage).bind(4, st.opened_at);
+  s.bind_optional(5, st.acknowledge_by);
+  if (st.acknowledgement_id) s.bind(6, *st.acknowledgement_id);
+  else s.bind_null(6);
+  s.bind(7, st.respond_by).bind(8, st.responded_at).bind(9, st.ended_at).run();
+}
+
+void Tx::end_stage(std::int64_t case_id, int stage_index, const std::string& at) {
+  c_.prepare("UPDATE case_stages SET ended_at = ?3 WHERE case_id = ?1 AND stage_index = ?2 AND ended_at = ''")
+      .bind(1, case_id)
+      .bind(2, static_cast<std::int64_t>(stage_index))
+      .bind(3, at)
       .run();
 }
 
@@ -666,11 +756,14 @@ const char* Store::migration(int version) {
 void Store::migrate() {
   c_->exec("BEGIN IMMEDIATE");
   try {
-    auto has_meta = c_->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
     int version = 0;
-    if (has_meta.step()) {
-      auto v = c_->prepare("SELECT value FROM meta WHERE key = 'schema_version'");
-      if (v.step()) version = std::stoi(v.text(0));
+    {
+      // Scoped: a statement part-way through its rows would lock the schema (DROP INDEX).
+      auto has_meta = c_->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+      if (has_meta.step()) {
+        auto v = c_->prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+        if (v.step()) version = std::stoi(v.text(0));
+      }
     }
     if (version > kSchemaVersion) {
       throw StoreError("database schema version " + std::to_string(version) +
@@ -1052,6 +1145,29 @@ Result<std::vector<DeadlineRow>> Store::case_deadlines(std::int64_t case_id) {
     auto s = c_->prepare("SELECT " DEADLINE_COLUMNS " FROM deadlines WHERE case_id = ? ORDER BY due_at, id");
     s.bind(1, case_id);
     while (s.step()) rows.push_back(read_deadline(s));
+    return rows;
+  });
+}
+
+Result<std::vector<StageRow>> Store::case_stages(std::int64_t case_id) {
+  return guarded("database", [&] {
+    std::vector<StageRow> rows;
+    auto s = c_->prepare(
+        "SELECT stage_index, stage, opened_at, acknowledge_by, acknowledgement_id, respond_by, responded_at, ended_at "
+        "FROM case_stages WHERE case_id = ? ORDER BY stage_index");
+    s.bind(1, case_id);
+    while (s.step()) {
+      StageRow r;
+      r.stage_index = static_cast<int>(s.integer(0));
+      r.stage = s.text(1);
+      r.opened_at = s.text(2);
+      if (!s.is_null(3)) r.acknowledge_by = s.text(3);
+      if (!s.is_null(4)) r.acknowledgement_id = s.integer(4);
+      r.respond_by = s.text(5);
+      r.responded_at = s.text(6);
+      r.ended_at = s.text(7);
+      rows.push_back(std::move(r));
+    }
     return rows;
   });
 }

@@ -77,6 +77,7 @@ struct CaseRow {
   std::string handler_name, handler_address;
   std::string past_handlers;  ///< earlier stages' handler addresses, one per line
   std::string stage_opened_at, stage_due, stage_due_date, expected_by_date, responded_at, closed_at;
+  std::string acknowledge_by;     ///< the current stage's (schema 8; before, always the first stage's)
   std::string summary;            ///< the start of the customer's first message, for letters to staff
   std::string origin_message_id;  ///< the Message-ID of the message that opened the case
   // Triage's decisions (schema 4): names one per line, the department and complainant type.
@@ -91,14 +92,26 @@ struct CaseUpdate {
   std::optional<bool> complex, serious;
   std::optional<std::string> handler_name, handler_address, past_handlers, stage_opened_at, stage_due,
       stage_due_date, respond_by, respond_by_date, expected_by_date, responded_at, closed_at, summary;
+  std::optional<std::string> acknowledge_by;
   std::optional<std::string> categories, flags, department, complainant_type, advocate_address;
 
   [[nodiscard]] bool empty() const {
     return !state && !stage_name && !stage_index && !complex && !serious && !handler_name && !handler_address &&
            !past_handlers && !stage_opened_at && !stage_due && !stage_due_date && !respond_by && !respond_by_date &&
            !expected_by_date && !responded_at && !closed_at && !summary && !categories && !flags && !department &&
-           !complainant_type && !advocate_address;
+           !complainant_type && !advocate_address && !acknowledge_by;
   }
+};
+
+/// One stage a complaint reached (schema 8), for the report's per-stage figures.
+struct StageRow {
+  int stage_index = 0;
+  std::string stage;
+  std::string opened_at;
+  std::optional<std::string> acknowledge_by;        ///< unknown for stages reached before schema 8
+  std::optional<std::int64_t> acknowledgement_id;   ///< its outbox row
+  std::string respond_by;                           ///< as it stands, extensions included
+  std::string responded_at, ended_at;               ///< '' while not
 };
 
 /// A message that could not be processed, kept whole with the reason (quarantine).
@@ -181,6 +194,11 @@ class Tx {
   void insert_event(std::int64_t case_id, const std::string& at, const std::string& kind, const std::string& detail);
   std::optional<CaseRow> case_by_id(std::int64_t id);
   void update_case(std::int64_t id, const CaseUpdate& update);
+  /// Records the stage a case is at as it stands now (inserted when it opens, updated after).
+  /// The acknowledgement, once recorded, stays: a stage has one.
+  void record_stage(std::int64_t case_id, const StageRow& stage);
+  /// The stage `stage_index` of the case ended at `at` (the next one opened), if it had not.
+  void end_stage(std::int64_t case_id, int stage_index, const std::string& at);
 
   void insert_deadline(std::int64_t case_id, const std::string& kind, int stage_index, int ordinal,
                        const std::string& due_at);
@@ -301,11 +319,13 @@ class Store {
   Result<std::vector<TriageRow>> case_triage(std::int64_t case_id);
   Result<std::vector<OutboxRow>> case_letters(std::int64_t case_id);
   Result<std::vector<DeadlineRow>> case_deadlines(std::int64_t case_id);
+  /// The stages the case reached, first first.
+  Result<std::vector<StageRow>> case_stages(std::int64_t case_id);
   /// The earliest open deadline, if any: where the scheduler's timer is armed.
   Result<std::optional<std::string>> next_deadline();
   Result<std::vector<AttachmentRow>> message_attachments(std::int64_t message_row);
 
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
   /// The SQL that brings the schema from `version - 1` to `version` (1 … kSchemaVersion).
   static const char* migration(int version);
 

@@ -6,8 +6,10 @@ leaves the case as it was and is logged."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
+import json
 import re
 import shutil
 import sqlite3
@@ -447,6 +449,24 @@ class Replies(harness.MailTestCase):
             self.assertEqual((state, stage, handler), ("open", 1, ANN))
             self.assertEqual(self.events(ref, "next-stage-refused"), [])
             self.assertEqual(len(self.inbox(ANN)), 1)
+
+        with self.subTest("the report counts the case under both stages, each by its own dates"):
+            stages = self.query("SELECT s.stage_index, s.stage, s.responded_at != '', s.ended_at != '', "
+                                "o.kind, o.status FROM case_stages s JOIN cases c ON c.id = s.case_id "
+                                "JOIN outbox o ON o.id = s.acknowledgement_id WHERE c.reference = ? "
+                                "ORDER BY s.stage_index", ref)
+            self.assertEqual(stages, [(0, "Stage 1", 1, 1, "acknowledgement", "sent"),
+                                      (1, "Stage 2", 0, 0, "acknowledgement", "sent")])
+            self.assertEqual(self.query("SELECT responded_at FROM cases WHERE reference = ?", ref), [("",)])
+            today = dt.date.today()
+            r = subprocess.run([harness.complaintd_binary(), "report", "--config", str(self.config), "--format",
+                                "json", "--from", (today - dt.timedelta(days=1)).isoformat(),
+                                "--to", (today + dt.timedelta(days=1)).isoformat()], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            sla = {s["stage"]: s for s in json.loads(r.stdout)["sla"]}
+            pick = ("cases", "acknowledgements_due", "acknowledged_on_time", "responses_due", "responded_on_time")
+            self.assertEqual([sla["Stage 1"][k] for k in pick], [1, 1, 1, 1, 1])
+            self.assertEqual([sla["Stage 2"][k] for k in pick], [1, 1, 1, 0, 0])
 
     def test_with_required_authentication_only_an_authenticated_reply_acts(self) -> None:
         # The receiving server (here, as if a milter in front of it) records SPF and DKIM in

@@ -88,13 +88,18 @@ class Reports(harness.MailTestCase):
         r = subprocess.run([harness.complaintd_binary(), "run", "--once", "--config", str(cls.config)],
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
-        # One response on time, one late (recorded as issue 6's manager commands will).
+        # One response on time, one late, written as apply_plan records them: the case row
+        # and its stage's row (the report reads the latter).
         with sqlite3.connect(cls.dir / "complaintd.db") as db:
             rows = db.execute("SELECT id, received_at, respond_by FROM cases ORDER BY id").fetchall()
             db.execute("UPDATE cases SET state = 'responded', responded_at = ? WHERE id = ?", (rows[0][1], rows[0][0]))
+            db.execute("UPDATE case_stages SET responded_at = ? WHERE case_id = ?", (rows[0][1], rows[0][0]))
             late = (dt.datetime.fromisoformat(rows[1][2].replace("Z", "+00:00")) + dt.timedelta(days=3))
+            late_iso = late.strftime("%Y-%m-%dT%H:%M:%SZ")
             db.execute("UPDATE cases SET state = 'closed', responded_at = ?, closed_at = ? WHERE id = ?",
-                       (late.strftime("%Y-%m-%dT%H:%M:%SZ"),) * 2 + (rows[1][0],))
+                       (late_iso, late_iso, rows[1][0]))
+            db.execute("UPDATE case_stages SET responded_at = ?, ended_at = ? WHERE case_id = ?",
+                       (late_iso, late_iso, rows[1][0]))
         cls.today = dt.datetime.now(dt.timezone.utc).astimezone().date()
 
     def complaintd(self, *args: str) -> str:

@@ -450,6 +450,91 @@ TEST(Store, VersionOneDatabaseIsMigratedToTheCurrentSchema) {
   fs::remove_all(dir);
 }
 
+TEST(Store, VersionSevenCasesGetTheirStagesFromTheirTimelines) {
+  const auto dir = fs::temp_directory_path() / ("complaintd-store-v7-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto path = (dir / "c.db").string();
+  {
+    // What complaintd left behind before schema 8: case 1 was answered at stage 1 (after an
+    // extension), escalated, and stage 2 is open; its row still carries stage 1's response.
+    // Case 2 is open at stage 1. Case 3 is a compliment, which has no stages.
+    Connection c(path);
+    for (int v = 1; v <= 7; ++v) c.exec(Store::migration(v));
+    c.exec("INSERT INTO meta(key, value) VALUES('schema_version', '7')");
+    c.exec(R"sql(
+      INSERT INTO cases(id, reference, kind, state, stage, customer_address, customer_name, subject, received_at,
+                        acknowledge_by, respond_by, respond_by_date, created_at, stage_index, stage_opened_at,
+                        responded_at, closed_at)
+      VALUES (1, 'CMP-1', 'complaint', 'open', 'Stage 2', 'a@example.test', 'A', 'Bins', '2026-11-02T10:00:00Z',
+              '2026-11-10T00:00:00Z', '2026-12-08T00:00:00Z', '2026-12-07', '2026-11-02T10:00:01Z', 1,
+              '2026-11-25T09:00:00Z', '2026-11-20T15:00:00Z', ''),
+             (2, 'CMP-2', 'complaint', 'open', 'Stage 1', 'b@example.test', 'B', 'Road', '2026-11-03T10:00:00Z',
+              '2026-11-11T00:00:00Z', '2026-12-02T00:00:00Z', '2026-12-01', '2026-11-03T10:00:01Z', 0,
+              '2026-11-03T10:00:00Z', '', ''),
+             (3, 'CMP-3', 'compliment', 'closed', 'Stage 1', 'c@example.test', 'C', 'Thanks', '2026-11-04T10:00:00Z',
+              '2026-11-04T10:00:00Z', '2026-11-04T10:00:00Z', '2026-11-04', '2026-11-04T10:00:01Z', 0, '', '',
+              '2026-11-04T10:00:01Z');
+      INSERT INTO events(case_id, at, kind, detail) VALUES
+        (1, '2026-11-02T10:00:01Z', 'stage-opened', 'Stage 1 opened; handler ivy@example.test; response due 2026-11-30'),
+        (2, '2026-11-03T10:00:01Z', 'stage-opened', 'Stage 1 opened; handler ivy@example.test; response due 2026-12-01'),
+        (1, '2026-11-10T10:00:00Z', 'extended', 'deadline extended by 2 working days to 2026-12-02'),
+        (1, '2026-11-20T15:00:00Z', 'responded', 'Stage 1 response sent; the customer may ask for Stage 2'),
+        (1, '2026-11-25T09:00:00Z', 'stage-opened', 'Stage 2 opened; handler ann@example.test; response due 2026-12-07');
+      INSERT INTO deadlines(case_id, kind, due_at, stage_index, done_at) VALUES
+        (1, 'respond', '2026-12-01T00:00:00Z', 0, '2026-11-10T10:00:00Z'),
+        (1, 'respond', '2026-12-03T00:00:00Z', 0, '2026-11-20T15:00:00Z'),
+        (1, 'respond', '2026-12-08T00:00:00Z', 1, NULL);
+      INSERT INTO outbox(id, case_id, kind, message_id, mail_from, rcpt, raw, status, next_attempt_at, created_at,
+                         sent_at) VALUES
+        (10, 1, 'acknowledgement', 'm10', 'c@x', 'a@example.test', '', 'sent', '', '2026-11-02T10:00:01Z',
+         '2026-11-02T10:00:03Z'),
+        (11, 1, 'referral', 'm11', 'c@x', 'ivy@example.test', '', 'sent', '', '2026-11-02T10:00:01Z',
+         '2026-11-02T10:00:03Z'),
+        (12, 1, 'acknowledgement', 'm12', 'c@x', 'a@example.test', '', 'sent', '', '2026-11-25T09:00:00Z',
+         '2026-11-25T09:00:02Z'),
+        (13, 2, 'acknowledgement', 'm13', 'c@x', 'b@example.test', '', 'pending', '', '2026-11-03T10:00:01Z', NULL);
+    )sql");
+  }
+  {
+    auto s = Store::open(path);
+    ASSERT_TRUE(s) << s.error().message;
+    auto one = (*s)->case_stages(1);
+    ASSERT_TRUE(one);
+    ASSERT_EQ(one->size(), 2u);
+    const auto& first = (*one)[0];
+    EXPECT_EQ(first.stage, "Stage 1");
+    EXPECT_EQ(first.opened_at, "2026-11-02T10:00:00Z");      // received, as stage 1 always starts
+    EXPECT_EQ(first.acknowledge_by, "2026-11-10T00:00:00Z");  // the case row's, which was stage 1's
+    EXPECT_EQ(first.acknowledgement_id, 10);
+    EXPECT_EQ(first.respond_by, "2026-12-03T00:00:00Z");      // the extended deadline, not the first
+    EXPECT_EQ(first.responded_at, "2026-11-20T15:00:00Z");
+    EXPECT_EQ(first.ended_at, "2026-11-25T09:00:00Z");        // when stage 2 opened
+    const auto& second = (*one)[1];
+    EXPECT_EQ(second.stage_index, 1);
+    EXPECT_EQ(second.stage, "Stage 2");
+    EXPECT_EQ(second.opened_at, "2026-11-25T09:00:00Z");
+    EXPECT_EQ(second.acknowledge_by, std::nullopt);           // never stored: unknown, not guessed
+    EXPECT_EQ(second.acknowledgement_id, 12);
+    EXPECT_EQ(second.respond_by, "2026-12-08T00:00:00Z");
+    EXPECT_EQ(second.responded_at, "");                       // stage 1's response is not stage 2's
+    EXPECT_EQ(second.ended_at, "");
+    auto row = (*s)->find_case("CMP-1");
+    ASSERT_TRUE(row && *row);
+    EXPECT_EQ((*row)->responded_at, "");
+
+    auto two = (*s)->case_stages(2);
+    ASSERT_TRUE(two);
+    ASSERT_EQ(two->size(), 1u);
+    EXPECT_EQ((*two)[0].acknowledgement_id, 13);
+    EXPECT_EQ((*two)[0].respond_by, "2026-12-02T00:00:00Z");  // no deadline row: the case's
+    auto three = (*s)->case_stages(3);
+    ASSERT_TRUE(three);
+    EXPECT_TRUE(three->empty());
+  }
+  fs::remove_all(dir);
+}
+
 TEST(Store, NewDatabasesHaveLargePagesAndOldOnesKeepTheirs) {
   const auto dir = fs::temp_directory_path() / ("complaintd-store-pages-" + std::to_string(::getpid()));
   fs::remove_all(dir);

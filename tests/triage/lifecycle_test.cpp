@@ -266,6 +266,21 @@ TEST_F(Lifecycle, ResponseOpensTheWindowForTheNextStage) {
   EXPECT_TRUE(p.letters.empty());  // no text, no letter (the response went some other way)
 }
 
+TEST_F(Lifecycle, EachStageSaysByWhenItsAcknowledgementIsDue) {
+  // Stage 1 acknowledges within 5 working days of receipt; stage 2 gives no time, so by
+  // the end of the day it opens: what the report's "acknowledged on time" is measured by.
+  auto c = opened(at("2026-11-02T10:00:00Z"));
+  const auto first = run(c, Open{}, at("2026-11-02T10:00:05Z"));
+  ASSERT_TRUE(first.acknowledge_by);
+  EXPECT_EQ(iso_date(first.acknowledge_by->date), "2026-11-09");
+  c = apply(c, run(c, Respond{}, at("2026-11-20T11:00:00Z")));
+  const auto second = run(c, AskNextStage{}, at("2026-11-25T10:00:00Z"));
+  ASSERT_TRUE(second.acknowledge_by);
+  EXPECT_EQ(iso_date(second.acknowledge_by->date), "2026-11-25");
+  EXPECT_FALSE(run(c, Extend{{5, config::Duration::Unit::kWorkingDays}, "waiting for the depot"},
+                   at("2026-11-10T10:00:00Z")).acknowledge_by);  // only opening a stage sets it
+}
+
 TEST_F(Lifecycle, TheResponseLetterCarriesTheHandlersTextAndTheNextSteps) {
   const auto c = opened(at("2026-11-02T10:00:00Z"));
   const auto p = run(c, Respond{false, "We are sorry: the crew missed your street.", "ivy@example.test"},
