@@ -225,12 +225,31 @@ LoadResult parse_config(std::string_view toml_text, const fs::path& path) {
         r.error(&(*boxes)[i], prefix, "must be a table ([[mailbox]])");
         continue;
       }
-      r.check_unknown(*t, prefix, {"name", "url", "username", "password", "password_file", "address", "folder",
-                                   "poll_interval", "processed_folder", "tls_ca_file", "tls_verify", "idle"});
+      r.check_unknown(*t, prefix, {"name", "delivery", "url", "username", "password", "password_file", "address",
+                                   "folder", "poll_interval", "processed_folder", "tls_ca_file", "tls_verify",
+                                   "idle"});
       MailboxConfig m;
       if (auto v = r.string(*t, prefix, "name", true)) {
         m.name = *v;
         if (!names.insert(*v).second) r.error(t->get("name"), prefix + ".name", "duplicate mailbox name \"" + *v + "\"");
+      }
+      if (auto v = r.string(*t, prefix, "delivery", false)) {
+        if (*v == "pipe") m.by_pipe = true;
+        else if (*v != "imap") r.error(t->get("delivery"), prefix + ".delivery", "must be \"imap\" or \"pipe\"");
+      }
+      if (m.by_pipe) {
+        // Nothing is fetched: IMAP settings here would be a mistake someone believes in.
+        for (const char* key : {"url", "username", "password", "password_file", "folder", "poll_interval",
+                                "processed_folder", "tls_ca_file", "tls_verify", "idle"}) {
+          if (t->contains(key))
+            r.error(t->get(key), prefix + "." + key, "only for delivery = \"imap\": a pipe mailbox is not fetched");
+        }
+        if (auto v = r.string(*t, prefix, "address", true)) {
+          if (is_plausible_address(*v)) m.address = *v;
+          else r.error(t->get("address"), prefix + ".address", "not an email address: \"" + *v + "\"");
+        }
+        cfg.mailboxes.push_back(std::move(m));
+        continue;
       }
       if (auto v = r.string(*t, prefix, "url", true)) {
         if (is_mail_url(*v, "imap", "imaps")) m.url = *v;

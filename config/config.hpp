@@ -40,6 +40,10 @@ struct ServiceConfig {
 
 struct MailboxConfig {
   std::string name;
+  /// delivery = "pipe": the mail server hands each message to `complaintd ingest` (Postfix
+  /// pipe(8), like Request Tracker's mailgate) and nothing is fetched; only `name` and
+  /// `address` apply. The address is still needed: replies and reply tokens use it.
+  bool by_pipe = false;
   std::string url;         ///< imap://host:port or imaps://host:port
   std::string username;
   std::string password;    ///< from `password` or read from `password_file`; never logged

@@ -98,9 +98,12 @@ class App {
       : rt_(std::move(rt)), store_(std::move(store)), config_path_(std::move(config_path)), multi_(io_),
         worker_(io_, std::move(ingest_store)), sender_(multi_, *store_, rt_->config.smtp), sender_timer_(io_),
         deadline_timer_(io_), watchdog_timer_(io_), hup_(io_, SIGHUP), database_wake_(io_) {
-    for (const auto& m : rt_->config.mailboxes) {
+    for (std::size_t k = 0; k < rt_->config.mailboxes.size(); ++k) {
+      const auto& m = rt_->config.mailboxes[k];
+      if (m.by_pipe) continue;  // the mail server runs `complaintd ingest` for these
       pollers_.push_back(std::make_unique<MailboxPoller>(multi_, worker_, rt_, m));
       poll_timers_.emplace_back(io_);
+      fetched_.push_back(k);
     }
     poll_wanted_.assign(pollers_.size(), false);
     poll_failing_.assign(pollers_.size(), false);
@@ -126,10 +129,9 @@ class App {
     });
     std::size_t i = 0;
     for (auto& p : pollers_) {
-      asio::co_spawn(io_, poll_loop(*p, i, rt_->config.mailboxes[i].poll_interval),
-                     on_exit(exit_code_, io_, "mailbox-poller"));
-      if (rt_->config.mailboxes[i].idle) {
-        const auto& m = rt_->config.mailboxes[i];
+      const auto& m = rt_->config.mailboxes[fetched_[i]];
+      asio::co_spawn(io_, poll_loop(*p, i, m.poll_interval), on_exit(exit_code_, io_, "mailbox-poller"));
+      if (m.idle) {
         idles_.push_back(std::make_unique<ImapIdle>(io_, m.name, imap_endpoint(m), [this, i] { wake_poller(i); }));
         asio::co_spawn(io_, idle_loop(*idles_.back()), on_exit(exit_code_, io_, "imap-idle"));
       }
@@ -447,6 +449,7 @@ class App {
   StoreWorker worker_;
   OutboxSender sender_;
   std::vector<std::unique_ptr<MailboxPoller>> pollers_;
+  std::vector<std::size_t> fetched_;  ///< per poller: its index in config.mailboxes (pipe ones have none)
   std::vector<asio::steady_timer> poll_timers_;
   std::vector<bool> poll_wanted_;  ///< per mailbox: poll again as soon as the current poll ends
   std::vector<bool> poll_failing_;  ///< per mailbox: the last poll failed (backing off)

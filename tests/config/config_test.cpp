@@ -50,6 +50,18 @@ TEST(Config, IdleCanBeTurnedOff) {
   EXPECT_FALSE(r.config->mailboxes[0].idle);
 }
 
+TEST(Config, APipeMailboxNeedsOnlyANameAndAnAddress) {
+  // A site whose Postfix runs `complaintd ingest`: nothing to fetch, no IMAP account.
+  auto r = parse(with("url = \"imap://127.0.0.1:10143\"\nusername = \"complaints@example.test\"\n"
+                      "password = \"secret\"\n",
+                      "delivery = \"pipe\"\n"));
+  ASSERT_TRUE(r.config) << errors_of(r);
+  ASSERT_EQ(r.config->mailboxes.size(), 1u);
+  EXPECT_TRUE(r.config->mailboxes[0].by_pipe);
+  EXPECT_EQ(r.config->mailboxes[0].address, "complaints@example.test");
+  EXPECT_FALSE(parse(kMinimal).config->mailboxes[0].by_pipe);
+}
+
 TEST(Config, FullConfig) {
   auto r = parse(std::string(kMinimal) + R"(
 [calendar]
@@ -125,6 +137,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"typo", with("database =", "databse = \"x\"\ndatabase ="), 4, "service.databse", "did you mean \"database\""},
         BadCase{"unknown_table", std::string(kMinimal) + "\n[smpt]\nurl='x'\n", 0, "smpt", "did you mean \"smtp\""},
         BadCase{"bad_url", with("imap://127.0.0.1:10143", "http://127.0.0.1"), 8, "mailbox[1].url", "imap://"},
+        BadCase{"pipe_with_imap_settings", with("name = \"complaints\"", "name = \"complaints\"\ndelivery = \"pipe\""),
+                9, "mailbox[1].url", "only for delivery = \"imap\""},
+        BadCase{"pipe_without_address",
+                with("url = \"imap://127.0.0.1:10143\"\nusername = \"complaints@example.test\"\npassword = "
+                     "\"secret\"\naddress = \"complaints@example.test\"\n", "delivery = \"pipe\"\n"),
+                0, "mailbox[1].address", "missing"},
+        BadCase{"unknown_delivery", with("name = \"complaints\"", "name = \"complaints\"\ndelivery = \"lmtp\""), 8,
+                "mailbox[1].delivery", "\"imap\" or \"pipe\""},
         BadCase{"bad_smtp_url", with("smtp://127.0.0.1:10125", "imap://x"), 0, "smtp.url", "smtp://"},
         BadCase{"bad_address", with("address = \"complaints@example.test\"", "address = \"not an address\""), 11,
                 "mailbox[1].address", "not an email address"},

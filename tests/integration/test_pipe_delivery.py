@@ -5,8 +5,9 @@ forgets the message; not stored means exit 75 and Postfix keeps it in its queue 
 again, so nothing is lost and nothing becomes a case twice.
 
 The pipe runs as `nobody` (pipe(8) refuses root), so the files are laid out as on a real
-site, for a user that is neither their owner's nor root: the configuration and the password
-file readable through the group, the database directory owned by that user, mode 0750. Every
+site, for a user that is neither their owner's nor root: the configuration readable through
+the group, the database directory owned by that user, mode 0750. The mailbox is a pipe one
+(delivery = "pipe"): no IMAP account, and the daemon fetches nothing. Every
 complaintd command here runs as that user too, so that no file in the database directory
 is ever created by root."""
 
@@ -53,18 +54,17 @@ class PipeDelivery(harness.MailTestCase):
         cls.state = base / "lib"
         cls.state.mkdir(mode=0o750)
         os.chown(cls.state, cls.uid, cls.gid)
-        password = cls.etc / "imap.password"
-        password.write_text("pw\n", encoding="ascii")
         cls.config = cls.etc / "complaintd.toml"
         harness.write_config(cls.config, cls.servers, name="Pipe Test Council", poll_interval=None,
-                             database=cls.state / "complaintd.db", password="unused")
-        # The password in a file, as docs/OPERATIONS.md has it: the pipe must be able to read it.
-        text = cls.config.read_text(encoding="utf-8").replace('password = "unused"',
-                                                              f'password_file = "{password}"')
-        cls.config.write_text(text, encoding="utf-8")
-        for f in (password, cls.config):
-            os.chown(f, 0, cls.gid)
-            os.chmod(f, 0o640)
+                             database=cls.state / "complaintd.db")
+        # A pipe-only site, as docs/OPERATIONS.md has it: the mailbox is delivered by the mail
+        # server, so it has a name and an address and no IMAP account.
+        text = cls.config.read_text(encoding="utf-8")
+        imap = re.search(r'url = "imap://[^"]*"\nusername = "[^"]*"\npassword = "[^"]*"\n', text)
+        assert imap, text
+        cls.config.write_text(text.replace(imap.group(0), 'delivery = "pipe"\n'), encoding="utf-8")
+        os.chown(cls.config, 0, cls.gid)
+        os.chmod(cls.config, 0o640)
         probe = cls.as_pipe_user("check-config")
         if probe.returncode != 0:
             raise AssertionError(f"{PIPE_USER} cannot run {cls.binary} on {cls.config} (every directory "
@@ -171,7 +171,7 @@ class PipeDelivery(harness.MailTestCase):
         # for it. The daemon watches the database and sends as soon as another process commits.
         daemon = harness.RunningDaemon(self.config, user=self.uid, group=self.gid, extra_groups=[])
         self.addCleanup(daemon.stop)
-        daemon.wait_for_log(r"event=started")
+        daemon.wait_for_log(r"event=started mailboxes=0 ")  # nothing to fetch: the pipe delivers
         time.sleep(1)  # past the start-up drain of the outbox
         subject = "Pothole on Mill Lane"
         self.send(subject)
@@ -185,6 +185,7 @@ class PipeDelivery(harness.MailTestCase):
             time.sleep(0.2)
         self.assertEqual(len(acks), 1)
         self.assertNotIn("database-watch-unavailable", daemon.log)
+        self.assertNotIn("mailbox=complaints ", daemon.log)  # no poll, no IDLE: nothing logged of one
         self.assertEqual(daemon.stop(), 0, daemon.log)
 
     def test_an_unwritable_database_defers_and_nothing_is_lost(self) -> None:
