@@ -9,6 +9,7 @@
 #include <ctime>
 #include <kainjow/mustache.hpp>
 #include <mutex>
+#include <optional>
 
 namespace complaintd::outbound {
 namespace {
@@ -459,7 +460,33 @@ struct LetterTemplate::Parsed {
   Parsed(std::string n, std::string_view text) : name(std::move(n)), tmpl(std::string(text)) {}
 };
 
+namespace {
+
+/// The first partial ({{> name}}) or delimiter change ({{=<% %>=}}) in `text`, if any.
+/// A partial's name is looked up among the fields, and mustache renders a string it finds
+/// there as a template: {{> subject}} would run the customer's subject as template code
+/// (and {{> subject}} inside it recursively, until the stack ran out). Letters have no
+/// partials, so none is allowed; a delimiter change is refused so that none can hide.
+std::optional<std::string> forbidden_tag(std::string_view text) {
+  for (auto at = text.find("{{"); at != std::string_view::npos; at = text.find("{{", at + 2)) {
+    auto i = at + 2;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (i < text.size() && (text[i] == '>' || text[i] == '=')) {
+      const auto end = text.find("}}", i);
+      return std::string(text.substr(at, end == std::string_view::npos ? 20 : end + 2 - at));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<LetterTemplate> LetterTemplate::compile(std::string name, std::string_view text) {
+  if (const auto tag = forbidden_tag(text)) {
+    return Error{"letter template " + name + ": " + *tag +
+                 " is not allowed: letters have no partials or delimiter changes (a partial's name would be "
+                 "looked up among the letter's fields, which carry what the customer wrote)"};
+  }
   auto parsed = std::make_shared<Parsed>(std::move(name), text);
   if (!parsed->tmpl.is_valid()) {
     return Error{"letter template " + parsed->name + ": " + parsed->tmpl.error_message()};

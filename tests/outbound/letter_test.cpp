@@ -261,6 +261,21 @@ TEST(Template, FieldsCannotInjectTemplateSyntax) {
   EXPECT_EQ(*r, "Subject: {{#x}}boom{{/x}}");
 }
 
+TEST(Template, PartialsAreRefusedSoNoFieldIsRunAsATemplate) {
+  // kainjow renders a string field named by a partial as a template: the customer's subject
+  // "{{> subject}}" would then recurse until the stack ran out.
+  for (const char* text : {"Re: {{> subject}}", "Re: {{>subject}}", "{{ > subject }}", "{{=<% %>=}}<%> subject%>"}) {
+    auto r = render_template("acknowledgement", text, {{"subject", "{{> subject}}"}});
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message.find("acknowledgement"), std::string::npos);
+    EXPECT_NE(r.error().message.find("not allowed"), std::string::npos) << r.error().message;
+  }
+  // A ">" elsewhere is text.
+  auto r = render_template("t", "{{a}} > {{b}}", {{"a", "1"}, {"b", "0"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, "1 > 0");
+}
+
 TEST(Date, Rfc5322) {
   EXPECT_EQ(rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
   EXPECT_EQ(rfc5322_date(1795428000), "Mon, 23 Nov 2026 10:00:00 +0000");
