@@ -256,6 +256,19 @@ int cmd_cases_show(const std::string& config_path, const std::string& reference)
   if (auto why = store->case_triage(c.id); why && !why->empty()) {
     std::cout << "\nTriage (the rules that fired):\n" << triage_rows_text(*why);
   }
+  if (auto stages = store->case_stages(c.id); stages && !stages->empty()) {
+    // Each stage by its own dates: what the report's per-stage figures are counted from.
+    std::cout << "\nStages:\n";
+    for (const auto& st : *stages) {
+      std::cout << "  " << st.stage_index + 1 << ". " << st.stage << ": opened " << st.opened_at;
+      if (st.acknowledge_by) std::cout << "; acknowledge by " << *st.acknowledge_by;
+      if (st.acknowledgement_id) std::cout << " (letter #" << *st.acknowledgement_id << ")";
+      std::cout << "; respond by " << st.respond_by;
+      if (!st.responded_at.empty()) std::cout << "; responded " << st.responded_at;
+      if (!st.ended_at.empty()) std::cout << "; ended " << st.ended_at;
+      std::cout << "\n";
+    }
+  }
   if (auto deadlines = store->case_deadlines(c.id); deadlines && !deadlines->empty()) {
     std::cout << "\nDeadlines:\n";
     for (const auto& d : *deadlines) {

@@ -283,6 +283,22 @@ Result<parser::InboundMessage> prepare(const Runtime& rt, const std::string& raw
   return msg;
 }
 
+/// record(), with a database error that this message's data causes (a constraint it breaks,
+/// a value too big) turned into a failure of the message: it would fail the same way on
+/// every retry, holding up the mailbox (or, by pipe, bouncing after the MTA's queue
+/// lifetime), so it is quarantined like any message that cannot be processed. Errors of the
+/// database's state (busy, full, read-only, I/O) propagate: those are retried.
+Result<IngestOutcome> record_or_refuse(store::Tx& tx, const Runtime& rt, const store::MessageLocation& location,
+                                       const std::string& raw, const parser::InboundMessage& msg,
+                                       triage::Instant now) {
+  try {
+    return record(tx, rt, location, raw, msg, now);
+  } catch (const store::StoreError& e) {
+    if (!e.about_the_data()) throw;
+    return Error{std::string("the database refused it: ") + e.what()};
+  }
+}
+
 // A transaction holds the database's write lock, which `complaintd ingest` from the MTA
 // and the CLI wait for (5 s): a batch commits at least every 8 MB of mail.
 constexpr std::size_t kMaxTransactionBytes = 8 << 20;
@@ -297,7 +313,7 @@ Result<IngestOutcome> ingest_message(store::Store& store, const Runtime& rt, con
   if (auto synced = pending.sync(); !synced) return Error{"storing attachment: " + synced.error().message};
   IngestOutcome out;
   auto result = store.transaction([&](store::Tx& tx) -> Result<void> {
-    auto r = record(tx, rt, location, raw, *msg, now);
+    auto r = record_or_refuse(tx, rt, location, raw, *msg, now);
     if (!r) return r.error();
     out = std::move(*r);
     return {};
@@ -353,7 +369,7 @@ BatchResult ingest_batch(store::Store& store, const Runtime& rt, const std::stri
           // quarantined below, and the rest of the batch goes on.
           auto done = tx.savepoint([&](store::Tx& inner) -> Result<void> {
             try {
-              auto r = record(inner, rt, location, *messages[i].raw, *msg, now);
+              auto r = record_or_refuse(inner, rt, location, *messages[i].raw, *msg, now);
               if (!r) return r.error();
               entry.outcome = std::move(*r);
               return {};

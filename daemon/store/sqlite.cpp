@@ -8,6 +8,12 @@ bool StoreError::transient() const {
          primary == SQLITE_IOERR || primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN;
 }
 
+bool StoreError::about_the_data() const {
+  const int primary = code_ & 0xff;
+  return primary == SQLITE_CONSTRAINT || primary == SQLITE_TOOBIG || primary == SQLITE_MISMATCH ||
+         primary == SQLITE_RANGE;
+}
+
 Statement& Statement::bind(int index, std::string_view text) {
   if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) != SQLITE_OK)
     throw StoreError(std::string("bind: ") + sqlite3_errmsg(db_), sqlite3_errcode(db_));

@@ -23,6 +23,9 @@ class StoreError : public std::runtime_error {
   [[nodiscard]] int code() const { return code_; }
   /// Disk full, read-only file system, database locked: may succeed later.
   [[nodiscard]] bool transient() const;
+  /// A constraint, or a value too big or of the wrong kind: the statement's data, not the
+  /// database's state, so the same data fails the same way however often it is tried.
+  [[nodiscard]] bool about_the_data() const;
 
  private:
   int code_;

@@ -18,6 +18,7 @@ import os
 import pwd
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -213,7 +214,7 @@ class PipeDelivery(harness.MailTestCase):
             os.chmod(store, 0o750)
         self.deliver_again()
         self.assertEqual(len(self.cases_about(subject)), 1)
-        self.assertIn("0 message(s)", self.complaintd("quarantine", "list", "--all"))
+        self.assertNotIn("attachment", self.complaintd("quarantine", "list", "--all"))  # never quarantined
         # The photograph, once, in the content-addressed store (and owned by the pipe's user).
         files = [f for f in store.rglob("*") if f.is_file()]
         self.assertEqual(len(files), 1, files)
@@ -233,6 +234,29 @@ class PipeDelivery(harness.MailTestCase):
         self.deliver_again()
         self.assertEqual(len(self.cases_about(subject)), 1)
 
+    def test_a_message_the_database_always_refuses_is_quarantined_not_deferred(self) -> None:
+        # Deferring a message that fails the same way every time only postpones a bounce (after
+        # Postfix's queue lifetime, days later): it is stored in quarantine instead, exit 0.
+        subject = "Graffiti on the underpass"
+        self.complaintd("cases", "list")  # the database exists before the site's trigger
+        db_path = self.state / "complaintd.db"
+        with sqlite3.connect(db_path) as db:
+            db.execute("CREATE TRIGGER local_rule BEFORE INSERT ON cases WHEN NEW.subject LIKE 'Graffiti%' "
+                       "BEGIN SELECT RAISE(ABORT, 'local rule: graffiti goes to the police'); END")
+        try:
+            queue_id = self.send(subject)
+            self.servers.wait_for_queue_empty()
+            self.assertRegex(self.servers.postfix_log(), rf"{queue_id}: to=<{COMPLAINTS}>, relay=complaintd, "
+                                                         r".*status=sent")
+            self.assertEqual(self.cases_about(subject), [])
+            listed = self.complaintd("quarantine", "list")
+            self.assertRegex(listed, r"the database refused it: .*local rule: graffiti goes to the police")
+        finally:
+            with sqlite3.connect(db_path) as db:
+                db.execute("DROP TRIGGER IF EXISTS local_rule")
+        [row] = [line for line in listed.splitlines() if "graffiti" in line]
+        self.complaintd("quarantine", "replay", row.split()[0])
+        self.assertEqual(len(self.cases_about(subject)), 1)
 
     def test_ingest_never_exits_with_a_code_that_bounces(self) -> None:
         raw = harness.make_message(CUSTOMER, COMPLAINTS, "Exit codes", "Only 0 and 75.")

@@ -467,6 +467,13 @@ class Replies(harness.MailTestCase):
             pick = ("cases", "acknowledgements_due", "acknowledged_on_time", "responses_due", "responded_on_time")
             self.assertEqual([sla["Stage 1"][k] for k in pick], [1, 1, 1, 1, 1])
             self.assertEqual([sla["Stage 2"][k] for k in pick], [1, 1, 1, 0, 0])
+            shown = subprocess.run([harness.complaintd_binary(), "cases", "show", ref, "--config", str(self.config)],
+                                   capture_output=True, text=True)
+            self.assertEqual(shown.returncode, 0, shown.stderr)
+            self.assertRegex(shown.stdout, r"\n  1\. Stage 1: opened \S+; acknowledge by \S+ \(letter #\d+\); "
+                                           r"respond by \S+; responded \S+; ended \S+\n")
+            self.assertRegex(shown.stdout, r"\n  2\. Stage 2: opened \S+; acknowledge by \S+ \(letter #\d+\); "
+                                           r"respond by \S+\n")
 
     def test_with_required_authentication_only_an_authenticated_reply_acts(self) -> None:
         # The receiving server (here, as if a milter in front of it) records SPF and DKIM in

@@ -264,27 +264,31 @@ class Reports(harness.MailTestCase):
 
 
 class QuarantineCommands(harness.MailTestCase):
-    """A message the daemon could not process, really quarantined by `run --once`: a site's
-    acknowledgement template takes the customer's subject as a mustache partial, so a subject
-    with an unclosed tag cannot be rendered. The fix is to the template; the replay then opens
-    the case that the message should have opened."""
+    """A message the daemon could not process, really quarantined by `run --once`: the
+    database refuses it, every time (a constraint: here a trigger the site added, as a local
+    rule might). Retrying cannot help, so it must not hold up the mailbox: it is kept, with
+    the reason, for a person. The fix is to the database; the replay then opens the case that
+    the message should have opened."""
 
     users = {COMPLAINTS: "pw", PEOPLE[0]: "pw"}
     SUBJECT = "Bins {{#not collected"
+    TRIGGER = ("CREATE TRIGGER local_rule BEFORE INSERT ON cases WHEN NEW.subject LIKE 'Bins%' "
+               "BEGIN SELECT RAISE(ABORT, 'local rule: bins go to the contractor'); END")
 
     @classmethod
     def setUpClass(cls) -> None:
         super().setUpClass()
         cls.dir = Path(tempfile.mkdtemp(prefix="complaintd-quarantine-"))
         cls.addClassCleanup(shutil.rmtree, cls.dir, True)
-        cls.letters = cls.dir / "letters"
-        shutil.copytree(harness.EXAMPLE_LETTERS, cls.letters)
-        cls.template = cls.letters / "acknowledgement.mustache"
-        cls.good_template = cls.template.read_text(encoding="utf-8")
-        assert "{{subject}}" in cls.good_template
-        cls.template.write_text(cls.good_template.replace("{{subject}}", "{{> subject}}"), encoding="utf-8")
         cls.config = harness.write_config(cls.dir / "complaintd.toml", cls.servers, name="Quarantine Council",
-                                          poll_interval=None, letters=cls.letters)
+                                          poll_interval=None)
+        cls.db = cls.dir / "complaintd.db"
+        # The database as the daemon makes it (an empty mailbox), then the site's trigger.
+        r = subprocess.run([harness.complaintd_binary(), "run", "--once", "--config", str(cls.config)],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        with sqlite3.connect(cls.db) as db:
+            db.execute(cls.TRIGGER)
         cls.raw = harness.make_message(PEOPLE[0], COMPLAINTS, cls.SUBJECT, "Third week running.",
                                        message_id="<quarantined-1@example.test>")
         cls.servers.send(PEOPLE[0], COMPLAINTS, cls.raw)
@@ -305,8 +309,8 @@ class QuarantineCommands(harness.MailTestCase):
         return self.complaintd(*args, code=code).stdout.decode()
 
     def test_list_show_fix_replay(self) -> None:
-        self.assertRegex(self.run_log, r"event=quarantined message=1 reason=\"letter template .*acknowledgement"
-                                       r"\.mustache: Unclosed tag")
+        self.assertRegex(self.run_log, r"event=quarantined message=1 reason=\"the database refused it: .*"
+                                       r"local rule: bins go to the contractor")
         self.assertEqual(json.loads(self.text("cases", "list", "--json")), [])
         self.assertIn("\\Seen", self.servers.messages(COMPLAINTS)[0].flags)  # the mailbox moved on
 
@@ -314,8 +318,7 @@ class QuarantineCommands(harness.MailTestCase):
             lines = self.text("quarantine", "list").rstrip("\n").split("\n")
             self.assertRegex(lines[0], r"^ID +RECEIVED +STATE +SIZE +FROM +REASON$")
             self.assertRegex(lines[1], rf"^1 +\d{{4}}-\d\d-\d\dT\S+Z +quarantined +{len(self.delivered.raw)} +"
-                                       rf"{re.escape(PEOPLE[0])} +letter template \S+acknowledgement\.mustache: "
-                                       r"Unclosed tag")
+                                       rf"{re.escape(PEOPLE[0])} +the database refused it: .*local rule")
             self.assertEqual(lines[2], "1 message(s)")
 
         with self.subTest("quarantine show"):
@@ -326,7 +329,7 @@ class QuarantineCommands(harness.MailTestCase):
             self.assertRegex(out, rf"Subject: +{re.escape(self.SUBJECT)}\n")
             self.assertRegex(out, r"Message-ID: +<?quarantined-1@example\.test>?\n")
             self.assertRegex(out, rf"Size: +{len(self.delivered.raw)} bytes")
-            self.assertRegex(out, r"Reason: +letter template .*Unclosed tag")
+            self.assertRegex(out, r"Reason: +the database refused it: .*local rule: bins go to the contractor")
             self.assertIn(f"complaintd quarantine replay 1 --config {self.config}", out)
             # --raw: the message exactly as the IMAP server held it, to replay by hand if need be.
             self.assertEqual(self.complaintd("quarantine", "show", "1", "--raw").stdout, self.delivered.raw)
@@ -338,7 +341,8 @@ class QuarantineCommands(harness.MailTestCase):
             self.assertEqual(json.loads(self.text("cases", "list", "--json")), [])
 
         with self.subTest("after the fix the replay opens the case and the customer hears"):
-            self.template.write_text(self.good_template, encoding="utf-8")
+            with sqlite3.connect(self.db) as db:
+                db.execute("DROP TRIGGER local_rule")
             out = self.text("quarantine", "replay", "1")
             self.assertRegex(out, r"^message #1: new-case CMP-\d{4}-\d{6}\n$")
             reference = out.split()[-1]
