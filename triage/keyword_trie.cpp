@@ -83,6 +83,9 @@ void KeywordTrie::compile() {
   const auto size = static_cast<std::uint32_t>(nodes_.size());
   std::vector<std::uint32_t> order{0}, fail(size, 0), depth(size, 0);
   std::vector<char> last_char(size, 0);  // the last character of each node's path
+  // Whether a node's path has a space or an apostrophe, which the text may spell with
+  // more bytes (a whitespace run, ’); without, a match is as long in the text as its path.
+  std::vector<bool> stretchy(size, false);
   std::vector<std::vector<std::uint32_t>> go(size, std::vector<std::uint32_t>(classes, 0));
   const auto class_of = [&](char c) { return static_cast<std::uint32_t>(byte_class_[static_cast<unsigned char>(c)]); };
   for (const auto& [c, child] : nodes_[0].next) {
@@ -99,6 +102,7 @@ void KeywordTrie::compile() {
       fail[child] = go[fail[u]][cls];
       depth[child] = depth[u] + 1;
       last_char[child] = c;
+      stretchy[child] = stretchy[u] || c == ' ' || c == '\'';
       go[u][cls] = child;
       order.push_back(child);
     }
@@ -108,7 +112,7 @@ void KeywordTrie::compile() {
   std::vector<std::vector<Output>> out(size);
   for (const std::uint32_t u : order) {
     for (std::uint32_t v = u; v != 0; v = fail[v]) {
-      for (const End& e : nodes_[v].ends) out[u].push_back({e.rule, e.keyword, depth[v], e.prefix});
+      for (const End& e : nodes_[v].ends) out[u].push_back({e.rule, e.keyword, depth[v], e.prefix, !stretchy[v]});
     }
   }
   // Numbered breadth first (the states most texts visit are near the root and together),
@@ -154,14 +158,17 @@ void KeywordTrie::report(std::string_view text, std::size_t end, std::uint32_t r
     if (word_after && !o.prefix) continue;
     // Back over `length` characters as read: a whitespace run and ’ are one each. Inside a
     // match every character is a keyword's, so a 0x99 byte there ends a ’.
-    std::size_t b = end;
-    for (std::uint32_t c = 0; c < o.length; ++c) {
-      if (re2_space(t[b - 1])) {
-        while (b > 0 && re2_space(t[b - 1])) --b;
-      } else if (t[b - 1] == 0x99) {
-        b -= 3;
-      } else {
-        --b;
+    std::size_t b = end - o.length;
+    if (!o.exact) {
+      b = end;
+      for (std::uint32_t c = 0; c < o.length; ++c) {
+        if (re2_space(t[b - 1])) {
+          while (b > 0 && re2_space(t[b - 1])) --b;
+        } else if (t[b - 1] == 0x99) {
+          b -= 3;
+        } else {
+          --b;
+        }
       }
     }
     if (b > 0 && re2_word(t[b - 1])) continue;  // inside a word: "bin" in "cabin"

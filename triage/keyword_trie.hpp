@@ -65,6 +65,7 @@ class KeywordTrie {
     std::uint32_t keyword;
     std::uint32_t length;
     bool prefix;
+    bool exact;  // no space or apostrophe: `length` bytes of the text, no reading back
   };
 
   void report(std::string_view text, std::size_t end, std::uint32_t row, std::vector<Hit>& out) const;
