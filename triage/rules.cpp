@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <span>
 #include <tuple>
 
 namespace complaintd::triage {
@@ -180,6 +181,26 @@ bool read_sequence(std::string_view p, std::size_t& i, std::vector<std::string>&
   return true;
 }
 
+// The scan's working lists, kept by each thread from one call to the next: allocating
+// them for every message cost a tenth of a short message's triage (issue 5). Cleared,
+// not freed: a long text's lists stay as large as the longest text's.
+struct Scratch {
+  std::vector<KeywordTrie::Hit> found;
+  std::vector<std::size_t> triggered_at;
+  std::vector<int> hits, matched;
+  std::vector<std::uint32_t> todo;
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  s.found.clear();
+  s.triggered_at.clear();
+  s.hits.clear();
+  s.matched.clear();
+  s.todo.clear();
+  return s;
+}
+
 // How far either side of a keyword match its rule's exclude phrases are looked for.
 constexpr std::size_t kExcludeWindow = 60;
 
@@ -201,7 +222,7 @@ bool excluded_by_re2(const RE2& exclude, re2::StringPiece text, std::size_t begi
 // those of rule `id`), as RE2 would find them in the window: leftmost start, first listed
 // phrase there. Unknown (RE2 decides) when a phrase runs past the window's end, where RE2
 // would see a shorter match or none.
-std::optional<bool> excluded(const std::vector<KeywordTrie::Hit>& phrases, std::uint32_t id, std::size_t begin,
+std::optional<bool> excluded(std::span<const KeywordTrie::Hit> phrases, std::uint32_t id, std::size_t begin,
                              std::size_t end, std::size_t size) {
   const std::size_t from = begin > kExcludeWindow ? begin - kExcludeWindow : 0;
   const std::size_t to = std::min(size, end + kExcludeWindow);
@@ -417,8 +438,8 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   // (?i) also folds K (U+212A) to k and ſ (U+017F) to s; text with either is read by RE2.
   const bool odd_folds = in.text.find("\xE2\x84\xAA") != std::string_view::npos ||
                          in.text.find("\xC5\xBF") != std::string_view::npos;
-  std::vector<KeywordTrie::Hit> found;
-  found.reserve(32);
+  Scratch& work = scratch();
+  auto& found = work.found;
   out.found.reserve(8);
   out.rules.reserve(8);
   if (!odd_folds) {
@@ -430,7 +451,7 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
     });
   }
   // The word starts where a pattern trigger was seen, descending, once each.
-  std::vector<std::size_t> triggered_at;
+  auto& triggered_at = work.triggered_at;
   while (!found.empty() && found.back().rule == kTrigger) {
     if (triggered_at.empty() || triggered_at.back() != found.back().begin) triggered_at.push_back(found.back().begin);
     found.pop_back();
@@ -439,14 +460,14 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   // Then the exclude phrases' occurrences, by rule (rules_.size() + the rule's index).
   const auto phrases_from = std::lower_bound(found.begin(), found.end(), rules_.size(),
                                              [](const KeywordTrie::Hit& h, std::size_t r) { return h.rule < r; });
-  const std::vector<KeywordTrie::Hit> phrases(phrases_from, found.end());
-  found.erase(phrases_from, found.end());
+  const std::span<const KeywordTrie::Hit> phrases(phrases_from, found.end());
+  const std::span<const KeywordTrie::Hit> keywords(found.begin(), phrases_from);
 
-  std::vector<int> hits;
+  auto& hits = work.hits;
   bool all = set_ == nullptr;
   if (!all && !entries_.empty()) {
     RE2::Set::ErrorInfo info{};
-    std::vector<int> matched;
+    auto& matched = work.matched;
     // Most texts match no pattern: asking only whether any does spares RE2 a set of every
     // pattern per call (and lets it stop at the first match); which ones is asked after.
     const auto run = [&](const RE2::Set& set, re2::StringPiece on, const std::vector<std::uint32_t>* entries) {
@@ -511,9 +532,8 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
 
   // Every rule with something to look at, in order: its keywords, then its patterns, then
   // the sender and the mailbox.
-  std::vector<std::uint32_t> todo;
-  todo.reserve(found.size() + hits.size() + by_sender_.size());
-  for (const auto& o : found) todo.push_back(o.rule);
+  auto& todo = work.todo;
+  for (const auto& o : keywords) todo.push_back(o.rule);
   for (const int h : hits) todo.push_back(static_cast<std::uint32_t>(entries_[static_cast<std::size_t>(h)].rule));
   if (odd_folds) {
     for (std::size_t r = 0; r < rules_.size(); ++r)
@@ -523,12 +543,12 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   std::sort(todo.begin(), todo.end());
   todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
 
-  auto next_found = found.begin();
+  auto next_found = keywords.begin();
   auto next_hit = hits.begin();
   for (const std::uint32_t r : todo) {
     const auto& rule = rules_[r];
     const std::size_t first = out.found.size();
-    while (next_found != found.end() && next_found->rule < r) ++next_found;
+    while (next_found != keywords.end() && next_found->rule < r) ++next_found;
     while (next_hit != hits.end() && entries_[static_cast<std::size_t>(*next_hit)].rule < r) ++next_hit;
     const bool set_keywords = next_hit != hits.end() && entries_[static_cast<std::size_t>(*next_hit)].rule == r &&
                               entries_[static_cast<std::size_t>(*next_hit)].pattern < 0;
@@ -536,7 +556,7 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
       // Every keyword match, so a negated first mention does not hide a later real one:
       // the leftmost at or after the end of the previous one.
       std::size_t pos = 0;
-      for (; next_found != found.end() && next_found->rule == r; ++next_found) {
+      for (; next_found != keywords.end() && next_found->rule == r; ++next_found) {
         if (next_found->begin < pos) continue;
         pos = next_found->end;
         if (keyword_match(r, first, next_found->begin, next_found->end)) break;
