@@ -1,6 +1,7 @@
 #include "triage/assess.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <span>
 
@@ -11,10 +12,9 @@ namespace {
 
 constexpr std::size_t kMaxScan = 64 * 1024;  // a complaint says what it is about early on
 
-// std::tolower and std::isspace as the "C" locale has them (complaintd never sets
-// another), without a library call per byte.
+// std::tolower as the "C" locale has it (complaintd never sets another), without a
+// library call per byte.
 constexpr char c_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-constexpr bool c_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -28,14 +28,22 @@ bool equals_lower(std::string_view s, std::string_view lowered) {
          std::equal(s.begin(), s.end(), lowered.begin(), [](char c, char l) { return c_lower(c) == l; });
 }
 
-// Words (runs of anything but spaces) in `s`, counting no further than `limit`.
+// Words (runs of anything but spaces, as std::isspace has them) in `s`, counting no
+// further than `limit`. A word at a time, with a table for the spaces: a byte at a time
+// with the state of the last one cost 16 instructions a byte, and triage_text counts
+// the reply of every message.
 std::size_t count_words(std::string_view s, std::size_t limit = std::string_view::npos) {
+  static constexpr auto kSpace = [] {
+    std::array<bool, 256> space{};
+    for (const char c : {' ', '\t', '\n', '\v', '\f', '\r'}) space[static_cast<unsigned char>(c)] = true;
+    return space;
+  }();
+  const auto space = [](char c) { return kSpace[static_cast<unsigned char>(c)]; };
   std::size_t n = 0;
-  bool in = false;
-  for (char c : s) {
-    const bool w = !c_space(c);
-    if (w && !in && ++n == limit) break;
-    in = w;
+  for (const char *p = s.data(), *end = p + s.size(); p != end;) {
+    while (p != end && space(*p)) ++p;
+    if (p == end || ++n == limit) break;
+    while (p != end && !space(*p)) ++p;
   }
   return n;
 }
