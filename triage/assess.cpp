@@ -426,10 +426,12 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     }
   }
   if (a.routing.note.empty()) {
-    const std::string fallback = !cfg.procedure.referral_manager.empty() ? cfg.procedure.referral_manager
-                                 : !cfg.procedure.coordinator.empty()     ? cfg.procedure.coordinator
-                                                                          : std::string("nobody");
-    a.routing.note = "no route fired: the procedure's " + fallback + " handles it";
+    const std::string_view manager = cfg.procedure.referral_manager, coordinator = cfg.procedure.coordinator;
+    const std::string_view fallback = !manager.empty() ? manager : !coordinator.empty() ? coordinator : "nobody";
+    // Made in one allocation: most messages get this note.
+    constexpr std::string_view kBefore = "no route fired: the procedure's ", kAfter = " handles it";
+    a.routing.note.reserve(kBefore.size() + fallback.size() + kAfter.size());
+    a.routing.note.append(kBefore).append(fallback).append(kAfter);
   }
   if (a.alternate_reviewer) a.routing.note += "; the named reviewer is replaced by " + a.alternate_reviewer->address;
   return a;
