@@ -148,7 +148,7 @@ void KeywordTrie::compile() {
 
 // The keywords that end at `end` (the automaton is at `row`), kept when they start a word
 // and, unless a prefix, end one.
-void KeywordTrie::report(std::string_view text, std::size_t end, std::uint32_t row, std::vector<Hit>& out) const {
+void KeywordTrie::report(std::string_view text, std::size_t end, std::size_t row, std::vector<Hit>& out) const {
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   const bool word_after = end < n && re2_word(t[end]);
@@ -206,7 +206,7 @@ void KeywordTrie::find(std::string_view text, std::vector<Hit>& out) const {
       p += 2;
       if (row < outputs_from) return;
     }
-    report(text, static_cast<std::size_t>(p - t), static_cast<std::uint32_t>(row), out);
+    report(text, static_cast<std::size_t>(p - t), row, out);
   };
   // Four bytes to a loop test: the loop's own compare and branch were a fifth of a byte's
   // instructions.

@@ -68,7 +68,7 @@ class KeywordTrie {
     bool exact;  // no space or apostrophe: `length` bytes of the text, no reading back
   };
 
-  void report(std::string_view text, std::size_t end, std::uint32_t row, std::vector<Hit>& out) const;
+  void report(std::string_view text, std::size_t end, std::size_t row, std::vector<Hit>& out) const;
 
   std::vector<Node> nodes_ = std::vector<Node>(1);  // while adding; node 0 is the root
   // After compile(): the class of each byte (0: in no keyword; upper case as lower case,
