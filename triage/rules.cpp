@@ -311,6 +311,14 @@ bool negated_before(std::string_view text, std::size_t at) {
     const std::size_t end = i;
     while (i > 0 && (is_word_char(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '-')) --i;
     if (i == end) return false;  // punctuation of another kind: stop
+    // Most words are none of these: one that starts with a letter no negator (nor "but")
+    // starts with, and does not end in t ("n't"), is passed over unread.
+    constexpr auto letter_bit = [](char l) { return std::uint32_t{1} << (l - 'a'); };
+    constexpr std::uint32_t kFirstLetters =
+        letter_bit('n') | letter_bit('w') | letter_bit('h') | letter_bit('c') | letter_bit('d') | letter_bit('b');
+    if (const char first = c_lower(text[i]); first >= 'a' && first <= 'z' && (kFirstLetters & letter_bit(first)) == 0 &&
+                                             c_lower(text[end - 1]) != 't')
+      continue;
     // Lower case, and curly apostrophes straight: "wasn’t" (U+2019 is E2 80 99). Only
     // the word's length, its last three characters and, without apostrophes, its first
     // eight are needed: no negator is longer, and a string per word cost an allocation.
