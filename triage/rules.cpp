@@ -464,8 +464,12 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
     trie_->find(in.text, found);
     // Per rule, leftmost first, then the first listed keyword: RE2's leftmost-first order.
     // The pattern triggers sort last.
-    std::sort(found.begin(), found.end(), [](const KeywordTrie::Hit& a, const KeywordTrie::Hit& b) {
-      return std::tie(a.rule, a.begin, a.keyword) < std::tie(b.rule, b.begin, b.keyword);
+    // The rule and the start as one 64-bit key (a start fits 32 bits, as in Found): one
+    // comparison where the three fields' were a chain of mispredicted branches.
+    const auto key = [](const KeywordTrie::Hit& h) { return std::uint64_t{h.rule} << 32 | static_cast<std::uint32_t>(h.begin); };
+    std::sort(found.begin(), found.end(), [&](const KeywordTrie::Hit& a, const KeywordTrie::Hit& b) {
+      const std::uint64_t ka = key(a), kb = key(b);
+      return ka < kb || (ka == kb && a.keyword < b.keyword);
     });
   }
   // The word starts where a pattern trigger was seen, descending, once each.
