@@ -133,12 +133,23 @@ std::string describe(const Fired& f) {
 
 // ---- Triager ----
 
+namespace {
+// The flag and intent rules, in the order the constructor adds them (flags, then intents,
+// last in the book).
+enum FlagRule { kFastTrackRule, kUnacceptableRule, kStaffRule, kPersonalRule, kFlagRules };
+enum IntentRule { kCompliment, kComment, kNextStage, kWithdrawal, kAnonymous, kComplaintCue, kIntentRules };
+}  // namespace
+
 struct Triager::Scanned {
   std::string text;  ///< what the rules read: the subject, a newline, the body
   Hits hits;
   std::vector<Fired> near_misses;
   std::size_t body_at = 0;  ///< where the body starts in `text`
   const RuleBook* book = nullptr;
+  // What each flag rule and each intent rule fired on, looked up once: every decision
+  // asks for them, and each Hits look-up is a binary search.
+  std::array<std::span<const Found>, kFlagRules> flag{};
+  std::array<std::span<const Found>, kIntentRules> intent{};
   [[nodiscard]] std::string_view body() const { return std::string_view(text).substr(body_at); }
   // What a decision keeps of what the scan found: its reasons as strings.
   [[nodiscard]] std::vector<Fired> copy(std::span<const Found> found) const { return book->fired(found, text); }
@@ -181,10 +192,6 @@ Triager::Triager(const config::TriageConfig& cfg) : rules_(effective_rules(cfg))
   book_ = RuleBook(std::move(specs));
 }
 
-namespace {
-enum IntentRule { kCompliment, kComment, kNextStage, kWithdrawal, kAnonymous, kComplaintCue };
-enum FlagRule { kFastTrackRule, kUnacceptableRule, kStaffRule, kPersonalRule };
-}  // namespace
 
 Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageContext& ctx, const std::string& mailbox,
                                bool want_near_misses) const {
@@ -198,6 +205,10 @@ Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageCo
   // Only rules with addresses or domains read the sender: most books lower no address.
   const std::string sender = msg.from && book_.reads_sender() ? lower(msg.from->address) : std::string();
   s.hits = book_.scan(ScanInput{s.text, sender, mailbox}, want_near_misses ? &s.near_misses : nullptr);
+  for (const auto& r : s.hits.in(flags_, intents_ + kIntentRules)) {
+    if (r.rule < intents_) s.flag[r.rule - flags_] = s.hits.of(r);
+    else s.intent[r.rule - intents_] = s.hits.of(r);
+  }
   return s;
 }
 
@@ -226,7 +237,7 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
     t.reason = "Reply-To is our own address " + t.reply_to->address;
     return t;
   }
-  const auto hit = [&](std::size_t i) { return s.hits[intents_ + i]; };
+  const auto hit = [&](IntentRule i) { return s.intent[i]; };
 
   // An existing case: by [REF] in the subject, then by the thread, then by the body.
   const std::pair<const std::vector<std::string>*, const char*> sources[] = {
@@ -259,7 +270,7 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
   }
 
   // Out of scope, unless it reports an incident: nobody at risk is sent elsewhere.
-  if (s.hits[flags_ + kFastTrackRule].empty()) {
+  if (s.flag[kFastTrackRule].empty()) {
     for (const auto& r : s.hits.in(out_of_scope_, out_of_scope_ + rules_.out_of_scope.size())) {
       t.intent = Intent::kOutOfScope;
       t.reason = "about " + rules_.out_of_scope[r.rule - out_of_scope_].name + ", which is handled elsewhere";
@@ -304,7 +315,7 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
   Assessment a;
   a.intent = intent_of(msg, in.ctx, s);
   a.near_misses = s.near_misses;
-  const auto intent_hit = [&](std::size_t i) { return s.hits[intents_ + i]; };
+  const auto intent_hit = [&](IntentRule i) { return s.intent[i]; };
 
   // Kind. Anonymous mail follows procedure.anonymous (the council: "recorded as a comment").
   switch (a.intent.intent) {
@@ -369,7 +380,7 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
       {&rules_.staff_conduct, flag::kStaffConduct},
       {&rules_.personal_data, flag::kPersonalData}};
   for (std::size_t i = 0; i < 4; ++i) {
-    const auto h = s.hits[flags_ + i];
+    const auto h = s.flag[i];
     if (h.empty()) continue;
     const auto& [rule, name] = flag_rules[i];
     FlagDecision f;
