@@ -301,15 +301,25 @@ bool negated_before(std::string_view text, std::size_t at) {
   static const std::array<std::string_view, 16> kNegators = {
       "not", "no", "never", "nobody", "nothing", "none", "neither", "nor", "without", "hardly",
       "cannot", "no-one", "noone", "nor", "wasnt", "didnt"};
+  // What the walk back makes of each byte, by one look-up: a blank between words, the
+  // end of the previous clause, a byte of a word ("no-one" has a hyphen), or other.
+  enum : unsigned char { kOther, kBlank, kClauseEnd, kWord };
+  static constexpr auto kByte = [] {
+    std::array<unsigned char, 256> cls{};
+    for (std::size_t u = 0; u < cls.size(); ++u)
+      if (is_word_char(static_cast<unsigned char>(u)) || u == '-') cls[u] = kWord;
+    for (const char c : {' ', '\t'}) cls[static_cast<unsigned char>(c)] = kBlank;
+    for (const char c : {'.', '!', '?', ';', ',', ':', '\n', '('}) cls[static_cast<unsigned char>(c)] = kClauseEnd;
+    return cls;
+  }();
+  const auto byte = [&](std::size_t k) { return kByte[static_cast<unsigned char>(text[k])]; };
   // Walk back over at most three words, stopping at the clause's start.
   std::size_t i = at;
   for (int words = 0; words < 3; ++words) {
-    while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) --i;
-    if (i == 0) return false;
-    const char c = text[i - 1];
-    if (c == '.' || c == '!' || c == '?' || c == ';' || c == ',' || c == ':' || c == '\n' || c == '(') return false;
+    while (i > 0 && byte(i - 1) == kBlank) --i;
+    if (i == 0 || byte(i - 1) == kClauseEnd) return false;
     const std::size_t end = i;
-    while (i > 0 && (is_word_char(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '-')) --i;
+    while (i > 0 && byte(i - 1) == kWord) --i;
     if (i == end) return false;  // punctuation of another kind: stop
     // Most words are none of these: one that starts with a letter no negator (nor "but")
     // starts with, and does not end in t ("n't"), is passed over unread.
