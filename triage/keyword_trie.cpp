@@ -5,10 +5,15 @@
 namespace complaintd::triage {
 namespace {
 
-// RE2's \w and \s (ASCII only), which its \b and \s+ are made of.
-constexpr bool re2_word(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
+// RE2's \w and \s (ASCII only), which its \b and \s+ are made of. \w by a table: report
+// asks it at both ends of every match.
+constexpr auto kRe2Word = [] {
+  std::array<bool, 256> word{};
+  for (std::size_t c = 0; c < word.size(); ++c)
+    word[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  return word;
+}();
+constexpr bool re2_word(unsigned char c) { return kRe2Word[c]; }
 constexpr bool re2_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
 constexpr bool ascii_alnum(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
