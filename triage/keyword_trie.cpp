@@ -187,40 +187,70 @@ void KeywordTrie::find(std::string_view text, std::vector<Hit>& out) const {
   if (table_.empty()) return;
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
+  const unsigned char* const end = t + n;
   const std::uint32_t* table = table_.data();
   const std::uint8_t* classes = byte_class_.data();
   const std::size_t outputs_from = outputs_from_;
-  // One load a byte and one rarely taken branch: whitespace runs are the table's (a space
-  // after a space stays put), and E2 leads past every row, to the state marked kCurly.
-  std::size_t row = 0;
-  const unsigned char* p = t;
-  const unsigned char* const end = t + n;
-  // One byte; true when the state reached is past outputs_from.
-  const auto step = [&] {
-    row = table[row + classes[*p++]];
-    return row >= outputs_from;
+  // The automaton reading the text: where, and in which state (a row offset). One load a
+  // byte and one rarely taken branch: whitespace runs are the table's (a space after a
+  // space stays put), and E2 leads past every row, to the state marked kCurly.
+  struct Stream {
+    const unsigned char* p;
+    std::size_t row = 0;
   };
-  const auto at_output = [&] {
-    if (row & kCurly) {
+  // One byte; true when the state reached is past outputs_from.
+  const auto step = [&](Stream& s) {
+    s.row = table[s.row + classes[*s.p++]];
+    return s.row >= outputs_from;
+  };
+  // The hits that end where `s` is.
+  const auto at_output = [&](Stream& s) {
+    if (s.row & kCurly) {
       // E2 80 99 is read as an apostrophe; any other E2 is in no keyword.
-      if (!curly_at(t, static_cast<std::size_t>(p - t) - 1, n)) {
-        row = 0;
+      if (!curly_at(t, static_cast<std::size_t>(s.p - t) - 1, n)) {
+        s.row = 0;
         return;
       }
-      row = table[(row & ~std::size_t{kCurly}) + apostrophe_class_];
-      p += 2;
-      if (row < outputs_from) return;
+      s.row = table[(s.row & ~std::size_t{kCurly}) + apostrophe_class_];
+      s.p += 2;
+      if (s.row < outputs_from) return;
     }
-    report(text, static_cast<std::size_t>(p - t), row, out);
+    report(text, static_cast<std::size_t>(s.p - t), s.row, out);
   };
   // Four bytes to a loop test: the loop's own compare and branch were a fifth of a byte's
   // instructions.
-  while (end - p >= 4) {
-    if (step() || step() || step() || step()) at_output();
+  const auto read = [&](Stream& s, const unsigned char* to) {
+    while (to - s.p >= 4) {
+      if (step(s) || step(s) || step(s) || step(s)) at_output(s);
+    }
+    while (s.p < to) {
+      if (step(s)) at_output(s);
+    }
+  };
+
+  // Each step waits for the one before (its load gives the next row), so one stream is
+  // bound by the load's latency, not by its instructions: two streams, over the two halves
+  // of a text, overlap their loads. They split after a byte in no keyword near the middle
+  // (a full stop, a comma, é), after which the automaton is at the root whatever came
+  // before, so the second stream starts where the first ends, in the same state, and no
+  // match spans them. Not a byte of a UTF-8 sequence: 80 or 99 may end a ’.
+  const auto splits = [&](const unsigned char* q) { return classes[*q] == 0 && (*q < 0x80 || *q >= 0xC0); };
+  const unsigned char* cut = n >= kTwoStreams ? t + n / 2 : end;
+  const unsigned char* const give_up = cut + std::min<std::size_t>(kSplitWithin, static_cast<std::size_t>(end - cut));
+  while (cut != give_up && !splits(cut)) ++cut;
+  if (cut == give_up) {
+    Stream s{t};
+    read(s, end);
+    return;
   }
-  while (p != end) {
-    if (step()) at_output();
+  ++cut;
+  Stream first{t}, second{cut};
+  while (cut - first.p >= 2 && end - second.p >= 2) {
+    if (step(first) || step(first)) at_output(first);
+    if (step(second) || step(second)) at_output(second);
   }
+  read(first, cut);
+  read(second, end);
 }
 
 }  // namespace complaintd::triage

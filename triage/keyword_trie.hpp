@@ -70,6 +70,11 @@ class KeywordTrie {
 
   void report(std::string_view text, std::size_t end, std::size_t row, std::vector<Hit>& out) const;
 
+  // Texts this long are read by two streams at once (find), split at a byte in no keyword
+  // found within kSplitWithin bytes after the middle.
+  static constexpr std::size_t kTwoStreams = 64;
+  static constexpr std::size_t kSplitWithin = 256;
+
   std::vector<Node> nodes_ = std::vector<Node>(1);  // while adding; node 0 is the root
   // After compile(): the class of each byte (0: in no keyword; upper case as lower case,
   // every whitespace byte as a space), the row length, and the table: a row per state,
