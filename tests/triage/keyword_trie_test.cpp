@@ -115,10 +115,11 @@ TEST(KeywordTrie, AgreesWithRe2OnRandomKeywordSets) {
 }
 
 TEST(KeywordTrie, AgreesWithRe2OnLongTextsReadInParts) {
-  // Texts of 64 bytes or more are read in two parts, split after a byte in no
-  // keyword: here a full stop, an underscore, é's first byte or a digit the keywords
-  // lack, or, in some texts, none but letters the keywords may lack (often read whole). ’ is frequent, so that a split candidate often sits
-  // next to one, and whitespace runs cross the middles.
+  // Texts of 64 bytes or more are read in two parts, split after a byte in no keyword:
+  // here a full stop, an underscore, é's first byte or a digit the keywords lack, or, in
+  // some texts, none but letters the keywords may lack (often read whole). ’ is frequent,
+  // so that a split candidate often sits next to one, and whitespace runs cross the
+  // middles.
   std::mt19937 rng(11);
   const auto pick = [&](std::string_view from) { return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)]; };
   int compared = 0;
