@@ -192,7 +192,6 @@ Triager::Triager(const config::TriageConfig& cfg) : rules_(effective_rules(cfg))
   book_ = RuleBook(std::move(specs));
 }
 
-
 Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageContext& ctx, const std::string& mailbox,
                                bool want_near_misses) const {
   (void)ctx;
