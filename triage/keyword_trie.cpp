@@ -5,10 +5,15 @@
 namespace complaintd::triage {
 namespace {
 
-// RE2's \w and \s (ASCII only), which its \b and \s+ are made of.
-constexpr bool re2_word(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
+// RE2's \w and \s (ASCII only), which its \b and \s+ are made of. \w by a table: report
+// asks it at both ends of every match.
+constexpr auto kRe2Word = [] {
+  std::array<bool, 256> word{};
+  for (std::size_t c = 0; c < word.size(); ++c)
+    word[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  return word;
+}();
+constexpr bool re2_word(unsigned char c) { return kRe2Word[c]; }
 constexpr bool re2_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
 constexpr bool ascii_alnum(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -69,24 +74,29 @@ void KeywordTrie::compile() {
     }
   }
   // The text's other spellings of a keyword's characters: capitals, every whitespace byte
-  // for a space. (’ is read as ' by find itself: it is three bytes.)
+  // for a space. (’ is three bytes: its first, E2, has a class of its own whose column
+  // holds kCurly, and find reads the other two.)
   for (unsigned c = 'A'; c <= 'Z'; ++c) byte_class_[c] = byte_class_[c - 'A' + 'a'];
   for (const char c : {'\t', '\n', '\f', '\r'}) byte_class_[static_cast<unsigned char>(c)] = byte_class_[' '];
   apostrophe_class_ = byte_class_['\''];
-  for (const char c : {' ', '\t', '\n', '\f', '\r', '\xE2'}) {
-    auto& cls = byte_class_[static_cast<unsigned char>(c)];
-    cls = static_cast<std::uint8_t>(cls | kSpecial);
-  }
+  const std::uint32_t space_class = byte_class_[' '];
+  const std::uint32_t curly_class = classes++;
+  byte_class_[0xE2] = static_cast<std::uint8_t>(curly_class);
 
   // Breadth first: the failure link of each node (the longest proper suffix of its path
   // that is a path too), its depth, and its transitions completed by its failure's.
   const auto size = static_cast<std::uint32_t>(nodes_.size());
   std::vector<std::uint32_t> order{0}, fail(size, 0), depth(size, 0);
+  std::vector<char> last_char(size, 0);  // the last character of each node's path
+  // Whether a node's path has a space or an apostrophe, which the text may spell with
+  // more bytes (a whitespace run, ’); without, a match is as long in the text as its path.
+  std::vector<bool> stretchy(size, false);
   std::vector<std::vector<std::uint32_t>> go(size, std::vector<std::uint32_t>(classes, 0));
-  const auto class_of = [&](char c) { return static_cast<std::uint32_t>(byte_class_[static_cast<unsigned char>(c)] & kClassMask); };
+  const auto class_of = [&](char c) { return static_cast<std::uint32_t>(byte_class_[static_cast<unsigned char>(c)]); };
   for (const auto& [c, child] : nodes_[0].next) {
     go[0][class_of(c)] = child;
     depth[child] = 1;
+    last_char[child] = c;
     order.push_back(child);
   }
   for (std::size_t k = 1; k < order.size(); ++k) {
@@ -96,6 +106,8 @@ void KeywordTrie::compile() {
       const auto cls = class_of(c);
       fail[child] = go[fail[u]][cls];
       depth[child] = depth[u] + 1;
+      last_char[child] = c;
+      stretchy[child] = stretchy[u] || c == ' ' || c == '\'';
       go[u][cls] = child;
       order.push_back(child);
     }
@@ -105,7 +117,7 @@ void KeywordTrie::compile() {
   std::vector<std::vector<Output>> out(size);
   for (const std::uint32_t u : order) {
     for (std::uint32_t v = u; v != 0; v = fail[v]) {
-      for (const End& e : nodes_[v].ends) out[u].push_back({e.rule, e.keyword, depth[v], e.prefix});
+      for (const End& e : nodes_[v].ends) out[u].push_back({e.rule, e.keyword, depth[v], e.prefix, !stretchy[v]});
     }
   }
   // Numbered breadth first (the states most texts visit are near the root and together),
@@ -125,6 +137,12 @@ void KeywordTrie::compile() {
     for (std::uint32_t c = 0; c < classes; ++c) table_[row + c] = id[go[u][c]] * stride_;
     // Class 0 is in no keyword: back to the root, which is id 0.
     table_[row] = 0;
+    // A whitespace run is one space to the keywords: after a space, the next whitespace
+    // byte leaves the state where it is. (The state after a space is one whose path ends
+    // in a space, or the root, which has no space edge; neither reports anything, as no
+    // keyword ends in a space.)
+    if (space_class != 0 && (u == 0 || last_char[u] == ' ')) table_[row + space_class] = id[u] * stride_;
+    table_[row + curly_class] = kCurly | static_cast<std::uint32_t>(row);
     table_[row + classes] = static_cast<std::uint32_t>(outputs_.size());
     outputs_.insert(outputs_.end(), out[u].begin(), out[u].end());
     table_[row + classes + 1] = static_cast<std::uint32_t>(outputs_.size());
@@ -135,7 +153,7 @@ void KeywordTrie::compile() {
 
 // The keywords that end at `end` (the automaton is at `row`), kept when they start a word
 // and, unless a prefix, end one.
-void KeywordTrie::report(std::string_view text, std::size_t end, std::uint32_t row, std::vector<Hit>& out) const {
+void KeywordTrie::report(std::string_view text, std::size_t end, std::size_t row, std::vector<Hit>& out) const {
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   const bool word_after = end < n && re2_word(t[end]);
@@ -145,14 +163,17 @@ void KeywordTrie::report(std::string_view text, std::size_t end, std::uint32_t r
     if (word_after && !o.prefix) continue;
     // Back over `length` characters as read: a whitespace run and ’ are one each. Inside a
     // match every character is a keyword's, so a 0x99 byte there ends a ’.
-    std::size_t b = end;
-    for (std::uint32_t c = 0; c < o.length; ++c) {
-      if (re2_space(t[b - 1])) {
-        while (b > 0 && re2_space(t[b - 1])) --b;
-      } else if (t[b - 1] == 0x99) {
-        b -= 3;
-      } else {
-        --b;
+    std::size_t b = end - o.length;
+    if (!o.exact) {
+      b = end;
+      for (std::uint32_t c = 0; c < o.length; ++c) {
+        if (re2_space(t[b - 1])) {
+          while (b > 0 && re2_space(t[b - 1])) --b;
+        } else if (t[b - 1] == 0x99) {
+          b -= 3;
+        } else {
+          --b;
+        }
       }
     }
     if (b > 0 && re2_word(t[b - 1])) continue;  // inside a word: "bin" in "cabin"
@@ -166,26 +187,74 @@ void KeywordTrie::find(std::string_view text, std::vector<Hit>& out) const {
   if (table_.empty()) return;
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
+  const unsigned char* const end = t + n;
   const std::uint32_t* table = table_.data();
   const std::uint8_t* classes = byte_class_.data();
-  const std::uint32_t outputs_from = outputs_from_;
-  std::uint32_t row = 0;
-  for (std::size_t i = 0; i < n;) {
-    std::uint32_t cls = classes[t[i++]];
-    // Whitespace and E2 carry kSpecial: a run of whitespace is read as one space, and
-    // E2 80 99 as an apostrophe. Every other byte is one step.
-    if (cls & kSpecial) {
-      cls &= kClassMask;
-      if (re2_space(t[i - 1])) {
-        while (i < n && re2_space(t[i])) ++i;
-      } else if (curly_at(t, i - 1, n)) {
-        cls = apostrophe_class_;
-        i += 2;
+  const std::size_t outputs_from = outputs_from_;
+  // The automaton reading the text: where, and in which state (a row offset). One load a
+  // byte and one rarely taken branch: whitespace runs are the table's (a space after a
+  // space stays put), and E2 leads past every row, to the state marked kCurly.
+  struct Stream {
+    const unsigned char* p;
+    std::size_t row = 0;
+  };
+  // One byte; true when the state reached is past outputs_from.
+  const auto step = [&](Stream& s) {
+    s.row = table[s.row + classes[*s.p++]];
+    return s.row >= outputs_from;
+  };
+  // The hits that end where `s` is.
+  const auto at_output = [&](Stream& s) {
+    if (s.row & kCurly) {
+      // E2 80 99 is read as an apostrophe; any other E2 is in no keyword.
+      if (!curly_at(t, static_cast<std::size_t>(s.p - t) - 1, n)) {
+        s.row = 0;
+        return;
       }
+      s.row = table[(s.row & ~std::size_t{kCurly}) + apostrophe_class_];
+      s.p += 2;
+      if (s.row < outputs_from) return;
     }
-    row = table[row + cls];
-    if (row >= outputs_from) report(text, i, row, out);
+    report(text, static_cast<std::size_t>(s.p - t), s.row, out);
+  };
+  // Four bytes to a loop test: the loop's own compare and branch were a fifth of a byte's
+  // instructions.
+  const auto read = [&](Stream& s, const unsigned char* to) {
+    while (to - s.p >= 4) {
+      if (step(s) || step(s) || step(s) || step(s)) at_output(s);
+    }
+    while (s.p < to) {
+      if (step(s)) at_output(s);
+    }
+  };
+
+  // Each step waits for the one before (its load gives the next row), so one stream is
+  // bound by the load's latency, not by its instructions: two streams, over the two parts
+  // of a text, overlap their loads. The first part ends after a byte in no keyword near
+  // the middle (a full stop, a comma, é), after which the automaton is at the root
+  // whatever came before, so the second stream starts in the state the first ends in and
+  // no match spans the two. Not a byte of a UTF-8 sequence: 80 or 99 may end a ’. (Four
+  // streams were no faster within the noise of a shared machine.) The end of the first
+  // part, or null when there is no such byte soon after the middle.
+  const auto first_part_end = [&]() -> const unsigned char* {
+    const unsigned char* at = t + n / 2;
+    const unsigned char* const give_up = at + std::min<std::size_t>(kSplitWithin, static_cast<std::size_t>(end - at));
+    for (; at != give_up; ++at)
+      if (classes[*at] == 0 && (*at < 0x80 || *at >= 0xC0)) return at + 1;
+    return nullptr;
+  };
+  if (const unsigned char* const middle = n >= kTwoStreams ? first_part_end() : nullptr) {
+    Stream first{t}, second{middle};
+    while (middle - first.p >= 2 && end - second.p >= 2) {
+      if (step(first) || step(first)) at_output(first);
+      if (step(second) || step(second)) at_output(second);
+    }
+    read(first, middle);
+    read(second, end);
+    return;
   }
+  Stream s{t};
+  read(s, end);
 }
 
 }  // namespace complaintd::triage

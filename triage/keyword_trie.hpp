@@ -65,20 +65,26 @@ class KeywordTrie {
     std::uint32_t keyword;
     std::uint32_t length;
     bool prefix;
+    bool exact;  // no space or apostrophe: `length` bytes of the text, no reading back
   };
 
-  void report(std::string_view text, std::size_t end, std::uint32_t row, std::vector<Hit>& out) const;
+  void report(std::string_view text, std::size_t end, std::size_t row, std::vector<Hit>& out) const;
+
+  // Texts this long are read by two streams at once (find), split at a byte in no keyword
+  // found within kSplitWithin bytes after the middle.
+  static constexpr std::size_t kTwoStreams = 64;
+  static constexpr std::size_t kSplitWithin = 256;
 
   std::vector<Node> nodes_ = std::vector<Node>(1);  // while adding; node 0 is the root
-  // After compile(): the class of each byte (0: in no keyword; upper case as lower case),
-  // the row length, and the table: a row per state, each entry the row offset of the next
-  // state, then the state's outputs as [first, last) in outputs_. States with outputs are
-  // numbered last, so one comparison with outputs_from_ says whether to report.
+  // After compile(): the class of each byte (0: in no keyword; upper case as lower case,
+  // every whitespace byte as a space), the row length, and the table: a row per state,
+  // each entry the row offset of the next state, then the state's outputs as [first, last)
+  // in outputs_. States with outputs are numbered last, so one comparison with
+  // outputs_from_ says whether to report; the column of E2 (the first byte of ’) holds
+  // kCurly and the row's own offset, beyond every row, so that the same comparison
+  // catches it and find can go on from the row it was at.
   std::array<std::uint8_t, 256> byte_class_{};
-  // In byte_class_: whitespace and E2 are read apart (find). There are fewer than 128
-  // classes: at most one for each printable ASCII character.
-  static constexpr std::uint8_t kSpecial = 0x80;
-  static constexpr std::uint32_t kClassMask = 0x7F;
+  static constexpr std::uint32_t kCurly = 0x80000000;  // above any row offset: tables are far smaller
   std::uint32_t apostrophe_class_ = 0;
   std::uint32_t stride_ = 0;
   std::uint32_t outputs_from_ = 0;

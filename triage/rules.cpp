@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <span>
 #include <tuple>
 
 namespace complaintd::triage {
@@ -33,14 +34,24 @@ std::string excerpt(std::string_view text, std::size_t begin, std::size_t end) {
   return out;
 }
 
+// c_lower(tidy(c)) for every byte: one look-up instead of two chains of comparisons.
+constexpr auto kFolded = [] {
+  std::array<char, 256> folded{};
+  for (std::size_t u = 0; u < folded.size(); ++u) folded[u] = c_lower(tidy(static_cast<char>(u)));
+  return folded;
+}();
+
 // lower(excerpt(text, a, a_end)) == lower(excerpt(text, b, b_end)), without making either.
+// Asked of every keyword match against the mentions its rule has kept.
 bool same_words(std::string_view text, std::size_t a, std::size_t a_end, std::size_t b, std::size_t b_end) {
   const std::size_t size = std::min<std::size_t>(a_end - a, kExcerpt);
   if (size != std::min<std::size_t>(b_end - b, kExcerpt)) return false;
-  // Most repeats are spelt the same ("bin" ten times in a letter).
-  if (text.compare(a, size, text.substr(b, size)) == 0) return true;
+  const char* x = text.data() + a;
+  const char* y = text.data() + b;
+  // Most repeats are spelt the same ("bin" ten times in a letter): equal bytes are not
+  // looked up.
   for (std::size_t i = 0; i < size; ++i) {
-    if (c_lower(tidy(text[a + i])) != c_lower(tidy(text[b + i]))) return false;
+    if (x[i] != y[i] && kFolded[static_cast<unsigned char>(x[i])] != kFolded[static_cast<unsigned char>(y[i])]) return false;
   }
   return true;
 }
@@ -180,6 +191,26 @@ bool read_sequence(std::string_view p, std::size_t& i, std::vector<std::string>&
   return true;
 }
 
+// The scan's working lists, kept by each thread from one call to the next: allocating
+// them for every message cost a tenth of a short message's triage (issue 5). Cleared,
+// not freed: a long text's lists stay as large as the longest text's.
+struct Scratch {
+  std::vector<KeywordTrie::Hit> found;
+  std::vector<std::size_t> triggered_at;
+  std::vector<int> hits, matched;
+  std::vector<std::uint32_t> todo;
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  s.found.clear();
+  s.triggered_at.clear();
+  s.hits.clear();
+  s.matched.clear();
+  s.todo.clear();
+  return s;
+}
+
 // How far either side of a keyword match its rule's exclude phrases are looked for.
 constexpr std::size_t kExcludeWindow = 60;
 
@@ -201,7 +232,7 @@ bool excluded_by_re2(const RE2& exclude, re2::StringPiece text, std::size_t begi
 // those of rule `id`), as RE2 would find them in the window: leftmost start, first listed
 // phrase there. Unknown (RE2 decides) when a phrase runs past the window's end, where RE2
 // would see a shorter match or none.
-std::optional<bool> excluded(const std::vector<KeywordTrie::Hit>& phrases, std::uint32_t id, std::size_t begin,
+std::optional<bool> excluded(std::span<const KeywordTrie::Hit> phrases, std::uint32_t id, std::size_t begin,
                              std::size_t end, std::size_t size) {
   const std::size_t from = begin > kExcludeWindow ? begin - kExcludeWindow : 0;
   const std::size_t to = std::min(size, end + kExcludeWindow);
@@ -270,16 +301,34 @@ bool negated_before(std::string_view text, std::size_t at) {
   static const std::array<std::string_view, 16> kNegators = {
       "not", "no", "never", "nobody", "nothing", "none", "neither", "nor", "without", "hardly",
       "cannot", "no-one", "noone", "nor", "wasnt", "didnt"};
+  // What the walk back makes of each byte, by one look-up: a blank between words, the
+  // end of the previous clause, a byte of a word ("no-one" has a hyphen), or other.
+  enum : unsigned char { kOther, kBlank, kClauseEnd, kWord };
+  static constexpr auto kByte = [] {
+    std::array<unsigned char, 256> cls{};
+    for (std::size_t u = 0; u < cls.size(); ++u)
+      if (is_word_char(static_cast<unsigned char>(u)) || u == '-') cls[u] = kWord;
+    for (const char c : {' ', '\t'}) cls[static_cast<unsigned char>(c)] = kBlank;
+    for (const char c : {'.', '!', '?', ';', ',', ':', '\n', '('}) cls[static_cast<unsigned char>(c)] = kClauseEnd;
+    return cls;
+  }();
+  const auto byte = [&](std::size_t k) { return kByte[static_cast<unsigned char>(text[k])]; };
   // Walk back over at most three words, stopping at the clause's start.
   std::size_t i = at;
   for (int words = 0; words < 3; ++words) {
-    while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) --i;
-    if (i == 0) return false;
-    const char c = text[i - 1];
-    if (c == '.' || c == '!' || c == '?' || c == ';' || c == ',' || c == ':' || c == '\n' || c == '(') return false;
+    while (i > 0 && byte(i - 1) == kBlank) --i;
+    if (i == 0 || byte(i - 1) == kClauseEnd) return false;
     const std::size_t end = i;
-    while (i > 0 && (is_word_char(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '-')) --i;
+    while (i > 0 && byte(i - 1) == kWord) --i;
     if (i == end) return false;  // punctuation of another kind: stop
+    // Most words are none of these: one that starts with a letter no negator (nor "but")
+    // starts with, and does not end in t ("n't"), is passed over unread.
+    constexpr auto letter_bit = [](char l) { return std::uint32_t{1} << (l - 'a'); };
+    constexpr std::uint32_t kFirstLetters =
+        letter_bit('n') | letter_bit('w') | letter_bit('h') | letter_bit('c') | letter_bit('d') | letter_bit('b');
+    if (const char first = c_lower(text[i]); first >= 'a' && first <= 'z' && (kFirstLetters & letter_bit(first)) == 0 &&
+                                             c_lower(text[end - 1]) != 't')
+      continue;
     // Lower case, and curly apostrophes straight: "wasn’t" (U+2019 is E2 80 99). Only
     // the word's length, its last three characters and, without apostrophes, its first
     // eight are needed: no negator is longer, and a string per word cost an allocation.
@@ -417,20 +466,24 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   // (?i) also folds K (U+212A) to k and ſ (U+017F) to s; text with either is read by RE2.
   const bool odd_folds = in.text.find("\xE2\x84\xAA") != std::string_view::npos ||
                          in.text.find("\xC5\xBF") != std::string_view::npos;
-  std::vector<KeywordTrie::Hit> found;
-  found.reserve(32);
+  Scratch& work = scratch();
+  auto& found = work.found;
   out.found.reserve(8);
   out.rules.reserve(8);
   if (!odd_folds) {
     trie_->find(in.text, found);
     // Per rule, leftmost first, then the first listed keyword: RE2's leftmost-first order.
     // The pattern triggers sort last.
-    std::sort(found.begin(), found.end(), [](const KeywordTrie::Hit& a, const KeywordTrie::Hit& b) {
-      return std::tie(a.rule, a.begin, a.keyword) < std::tie(b.rule, b.begin, b.keyword);
+    // The rule and the start as one 64-bit key (a start fits 32 bits, as in Found): one
+    // comparison where the three fields' were a chain of mispredicted branches.
+    const auto key = [](const KeywordTrie::Hit& h) { return std::uint64_t{h.rule} << 32 | static_cast<std::uint32_t>(h.begin); };
+    std::sort(found.begin(), found.end(), [&](const KeywordTrie::Hit& a, const KeywordTrie::Hit& b) {
+      const std::uint64_t ka = key(a), kb = key(b);
+      return ka < kb || (ka == kb && a.keyword < b.keyword);
     });
   }
   // The word starts where a pattern trigger was seen, descending, once each.
-  std::vector<std::size_t> triggered_at;
+  auto& triggered_at = work.triggered_at;
   while (!found.empty() && found.back().rule == kTrigger) {
     if (triggered_at.empty() || triggered_at.back() != found.back().begin) triggered_at.push_back(found.back().begin);
     found.pop_back();
@@ -439,14 +492,14 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   // Then the exclude phrases' occurrences, by rule (rules_.size() + the rule's index).
   const auto phrases_from = std::lower_bound(found.begin(), found.end(), rules_.size(),
                                              [](const KeywordTrie::Hit& h, std::size_t r) { return h.rule < r; });
-  const std::vector<KeywordTrie::Hit> phrases(phrases_from, found.end());
-  found.erase(phrases_from, found.end());
+  const std::span<const KeywordTrie::Hit> phrases(phrases_from, found.end());
+  const std::span<const KeywordTrie::Hit> keywords(found.begin(), phrases_from);
 
-  std::vector<int> hits;
+  auto& hits = work.hits;
   bool all = set_ == nullptr;
   if (!all && !entries_.empty()) {
     RE2::Set::ErrorInfo info{};
-    std::vector<int> matched;
+    auto& matched = work.matched;
     // Most texts match no pattern: asking only whether any does spares RE2 a set of every
     // pattern per call (and lets it stop at the first match); which ones is asked after.
     const auto run = [&](const RE2::Set& set, re2::StringPiece on, const std::vector<std::uint32_t>* entries) {
@@ -511,9 +564,8 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
 
   // Every rule with something to look at, in order: its keywords, then its patterns, then
   // the sender and the mailbox.
-  std::vector<std::uint32_t> todo;
-  todo.reserve(found.size() + hits.size() + by_sender_.size());
-  for (const auto& o : found) todo.push_back(o.rule);
+  auto& todo = work.todo;
+  for (const auto& o : keywords) todo.push_back(o.rule);
   for (const int h : hits) todo.push_back(static_cast<std::uint32_t>(entries_[static_cast<std::size_t>(h)].rule));
   if (odd_folds) {
     for (std::size_t r = 0; r < rules_.size(); ++r)
@@ -523,12 +575,12 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   std::sort(todo.begin(), todo.end());
   todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
 
-  auto next_found = found.begin();
+  auto next_found = keywords.begin();
   auto next_hit = hits.begin();
   for (const std::uint32_t r : todo) {
     const auto& rule = rules_[r];
     const std::size_t first = out.found.size();
-    while (next_found != found.end() && next_found->rule < r) ++next_found;
+    while (next_found != keywords.end() && next_found->rule < r) ++next_found;
     while (next_hit != hits.end() && entries_[static_cast<std::size_t>(*next_hit)].rule < r) ++next_hit;
     const bool set_keywords = next_hit != hits.end() && entries_[static_cast<std::size_t>(*next_hit)].rule == r &&
                               entries_[static_cast<std::size_t>(*next_hit)].pattern < 0;
@@ -536,7 +588,7 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
       // Every keyword match, so a negated first mention does not hide a later real one:
       // the leftmost at or after the end of the previous one.
       std::size_t pos = 0;
-      for (; next_found != found.end() && next_found->rule == r; ++next_found) {
+      for (; next_found != keywords.end() && next_found->rule == r; ++next_found) {
         if (next_found->begin < pos) continue;
         pos = next_found->end;
         if (keyword_match(r, first, next_found->begin, next_found->end)) break;

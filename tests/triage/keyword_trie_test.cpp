@@ -114,6 +114,54 @@ TEST(KeywordTrie, AgreesWithRe2OnRandomKeywordSets) {
   EXPECT_EQ(compared, 600);
 }
 
+TEST(KeywordTrie, AgreesWithRe2OnLongTextsReadInParts) {
+  // Texts of 64 bytes or more are read in two parts, split after a byte in no keyword:
+  // here a full stop, an underscore, é's first byte or a digit the keywords lack, or, in
+  // some texts, none but letters the keywords may lack (often read whole). ’ is frequent,
+  // so that a split candidate often sits next to one, and whitespace runs cross the
+  // middles.
+  std::mt19937 rng(11);
+  const auto pick = [&](std::string_view from) { return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)]; };
+  int compared = 0;
+  for (int set = 0; set < 20; ++set) {
+    std::vector<std::string> kw;
+    const int count = std::uniform_int_distribution<int>(1, 30)(rng);
+    for (int k = 0; k < count; ++k) {
+      std::string w(1, pick("abcde1"));
+      const int len = std::uniform_int_distribution<int>(0, 8)(rng);
+      for (int i = 0; i < len; ++i) w += pick("abcde1abc  '");
+      while (w.back() == ' ' || w.back() == '\'') w.pop_back();
+      if (rng() % 4 == 0) w += '*';
+      kw.push_back(w);
+    }
+    for (int t = 0; t < 3; ++t) {
+      const bool splittable = t != 2 || set % 2 == 0;
+      std::string text;
+      const int len = std::uniform_int_distribution<int>(60, 1500)(rng);
+      while (static_cast<int>(text.size()) < len) {
+        if (rng() % 15 == 0) text += "\xE2\x80\x99";
+        else if (splittable && rng() % 60 == 0) text += "\xC3\xA9";
+        else if (splittable && rng() % 60 == 0) text += pick(".9");
+        else text += splittable ? pick("abcdeABCDE1_   \n\t'") : pick("abcdeABCDE1   \n\t'");
+      }
+      ASSERT_EQ(trie_finds(kw, text), re2_finds(kw, text)) << "text: " << text << " first keyword: " << kw[0];
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 60);
+  // ’ just after the middle, among letters of the keywords: its last two bytes are the
+  // only ones in no keyword, but a part may not end inside it.
+  const std::vector<std::string> kw = {"wasn't", "it wasn't me", "me"};
+  const std::string phrase = "it wasn\xE2\x80\x99t me";  // E2 at 7
+  for (std::size_t off = 0; off < 4; ++off) {
+    for (const std::size_t size : {100u, 600u}) {
+      std::string text = std::string(size + off - 8, 'a') + " " + phrase + " ";
+      text += std::string(2 * size - text.size(), 'a');
+      ASSERT_EQ(trie_finds(kw, text), re2_finds(kw, text)) << text;
+    }
+  }
+}
+
 TEST(KeywordTrie, NearMissesAtWordEdges) {
   // Inside a word on either side, next to an underscore or a digit (RE2's \w), next to
   // punctuation and non-ASCII letters (not \w: a word edge, as RE2 has it).
