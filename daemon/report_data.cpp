@@ -40,15 +40,16 @@ Result<std::vector<reports::ReportCase>> load_report_cases(const std::string& da
     // Triage's columns came with schema 4; a report on an older database does without them.
     auto probe = c.prepare("SELECT COUNT(*) FROM pragma_table_info('cases') WHERE name IN ('categories', 'department')");
     const bool triaged = probe.step() && probe.integer(0) == 2;
+    // Schema 8 keeps every stage a case reached, each with its own dates and acknowledgement;
+    // before it, the case row's stage is all there is.
+    auto has_stages = c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_stages'");
+    const bool staged = has_stages.step();
     auto s = c.prepare(triaged ? "SELECT c.reference, c.kind, c.state, c.stage, c.stage_index, c.received_at, "
                                  "c.stage_opened_at, c.acknowledge_by, c.respond_by, c.responded_at, c.closed_at, "
-                                 "(SELECT MIN(o.sent_at) FROM outbox o WHERE o.case_id = c.id "
-                                 "AND o.kind = 'acknowledgement' AND o.status = 'sent'), c.categories, c.department "
+                                 "c.categories, c.department "
                                  "FROM cases c WHERE c.received_at >= ? AND c.received_at < ? ORDER BY c.id"
                                : "SELECT c.reference, c.kind, c.state, c.stage, c.stage_index, c.received_at, "
-                                 "c.stage_opened_at, c.acknowledge_by, c.respond_by, c.responded_at, c.closed_at, "
-                                 "(SELECT MIN(o.sent_at) FROM outbox o WHERE o.case_id = c.id "
-                                 "AND o.kind = 'acknowledgement' AND o.status = 'sent'), '', '' "
+                                 "c.stage_opened_at, c.acknowledge_by, c.respond_by, c.responded_at, c.closed_at, '', '' "
                                  "FROM cases c WHERE c.received_at >= ? AND c.received_at < ? ORDER BY c.id");
     s.bind(1, triage::iso_instant(from)).bind(2, triage::iso_instant(to));
     std::vector<reports::ReportCase> out;
@@ -60,27 +61,24 @@ Result<std::vector<reports::ReportCase>> load_report_cases(const std::string& da
       r.stage = s.text(3);
       r.received_at = instant(s, 5).value_or(triage::Instant{});
       r.closed_at = instant(s, 10);
-      r.categories = split_list(s.text(12));
-      r.department = s.text(13);
-      // The stage it is at, from the case row: all a database from before schema 8 knows.
-      reports::ReportStage now;
-      now.index = static_cast<int>(s.integer(4));
-      now.name = r.stage;
-      now.opened_at = instant(s, 6).value_or(r.received_at);
-      if (now.index == 0) now.acknowledge_by = instant(s, 7).value_or(r.received_at);
-      now.respond_by = instant(s, 8).value_or(r.received_at);
-      now.responded_at = instant(s, 9);
-      now.ended_at = r.closed_at;
-      now.acknowledged_at = instant(s, 11);
-      if (r.kind == "complaint") r.stages.push_back(now);
+      r.categories = split_list(s.text(11));
+      r.department = s.text(12);
+      if (!staged && r.kind == "complaint") {
+        reports::ReportStage now;
+        now.index = static_cast<int>(s.integer(4));
+        now.name = r.stage;
+        now.opened_at = instant(s, 6).value_or(r.received_at);
+        if (now.index == 0) now.acknowledge_by = instant(s, 7).value_or(r.received_at);
+        now.respond_by = instant(s, 8).value_or(r.received_at);
+        now.responded_at = instant(s, 9);
+        now.ended_at = r.closed_at;
+        r.stages.push_back(now);
+      }
       out.push_back(std::move(r));
     }
     std::map<std::string, reports::ReportCase*> by_reference;
     for (auto& r : out) by_reference[r.reference] = &r;
-    // Schema 8 keeps every stage a case reached, each with its own dates and acknowledgement.
-    auto has_stages = c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_stages'");
-    if (has_stages.step()) {
-      for (auto& r : out) r.stages.clear();
+    if (staged) {
       auto st = c.prepare(
           "SELECT c.reference, s.stage_index, s.stage, s.opened_at, s.acknowledge_by, "
           "(SELECT o.sent_at FROM outbox o WHERE o.id = s.acknowledgement_id AND o.status = 'sent'), s.respond_by, "
@@ -100,6 +98,18 @@ Result<std::vector<reports::ReportCase>> load_report_cases(const std::string& da
         stage.responded_at = instant(st, 7);
         stage.ended_at = instant(st, 8);
         it->second->stages.push_back(std::move(stage));
+      }
+    } else {
+      // The first acknowledgement sent: the only one such a database can tell apart.
+      auto ack = c.prepare(
+          "SELECT c.reference, MIN(o.sent_at) FROM outbox o JOIN cases c ON c.id = o.case_id "
+          "WHERE o.kind = 'acknowledgement' AND o.status = 'sent' AND c.received_at >= ? AND c.received_at < ? "
+          "GROUP BY o.case_id");
+      ack.bind(1, triage::iso_instant(from)).bind(2, triage::iso_instant(to));
+      while (ack.step()) {
+        const auto it = by_reference.find(ack.text(0));
+        if (it != by_reference.end() && !it->second->stages.empty())
+          it->second->stages.front().acknowledged_at = instant(ack, 1);
       }
     }
     // Learning came with schema 5: one row per lesson, by the category it was recorded under.

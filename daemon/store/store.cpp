@@ -317,7 +317,6 @@ CaseRow read_case(const Statement& s) {
   r.department = s.text(28);
   r.complainant_type = s.text(29);
   r.advocate_address = s.text(30);
-  r.acknowledge_by = s.text(31);
   return r;
 }
 #define CASE_COLUMNS \
@@ -325,7 +324,7 @@ CaseRow read_case(const Statement& s) {
   "c.respond_by, c.respond_by_date, c.created_at, c.stage_index, c.complex, c.serious, c.handler_name, "           \
   "c.handler_address, c.past_handlers, c.stage_opened_at, c.stage_due, c.stage_due_date, c.expected_by_date, "     \
   "c.responded_at, c.closed_at, c.summary, (SELECT m.message_id FROM messages m WHERE m.id = c.opened_by), "     \
-  "c.categories, c.flags, c.department, c.complainant_type, c.advocate_address, c.acknowledge_by"
+  "c.categories, c.flags, c.department, c.complainant_type, c.advocate_address"
 #define CASES_FROM " FROM cases c "
 
 DeadlineRow read_deadline(const Statement& s) {

@@ -77,7 +77,6 @@ struct CaseRow {
   std::string handler_name, handler_address;
   std::string past_handlers;  ///< earlier stages' handler addresses, one per line
   std::string stage_opened_at, stage_due, stage_due_date, expected_by_date, responded_at, closed_at;
-  std::string acknowledge_by;     ///< the current stage's (schema 8; before, always the first stage's)
   std::string summary;            ///< the start of the customer's first message, for letters to staff
   std::string origin_message_id;  ///< the Message-ID of the message that opened the case
   // Triage's decisions (schema 4): names one per line, the department and complainant type.

@@ -157,6 +157,8 @@ TEST_F(Reports, EveryFormatCarriesTheNumbers) {
   const auto csv = to_csv(r);
   EXPECT_NE(csv.find("By category,service delivery,3"), std::string::npos) << csv;
   EXPECT_NE(csv.find("\"impoliteness, rudeness, bias\""), std::string::npos) << csv;  // quoted comma
+  EXPECT_NE(csv.find("sla,Stage 1 acknowledgements due,5\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("sla,Stage 1 responses due,4\n"), std::string::npos) << csv;
   const auto json = to_json(r);
   EXPECT_NE(json.find("\"responses_due\": 4, \"responded\": 3, \"responded_on_time\": 2"), std::string::npos)
       << json;
