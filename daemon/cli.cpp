@@ -369,12 +369,21 @@ int cmd_quarantine_replay(const std::string& config_path, std::int64_t id) {
 }
 
 int cmd_report(const std::string& config_path, const std::string& from_text, const std::string& to_text,
-               const std::string& format) {
+               const std::string& format, const std::string& at_text) {
   auto from = triage::parse_iso_instant(from_text);
   auto to = triage::parse_iso_instant(to_text);
   if (!from || !to || from_text.size() != 10 || to_text.size() != 10) {
     std::cerr << "--from and --to are dates like 2026-11-01\n";
     return kExitUsage;
+  }
+  std::optional<triage::Instant> at;
+  if (!at_text.empty()) {
+    auto parsed = triage::parse_iso_instant(at_text);
+    if (!parsed) {
+      std::cerr << "--at: " << parsed.error().message << "\n";
+      return kExitUsage;
+    }
+    at = *parsed;
   }
   auto rt = load_or_report(config_path);
   if (!rt) return kExitConfig;
@@ -394,8 +403,9 @@ int cmd_report(const std::string& config_path, const std::string& from_text, con
   std::vector<std::string> stages;
   for (const auto& st : rt->config.stages) stages.push_back(st.name);
   const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  const auto report = reports::build_report(*cases, first, last, stages, rt->calendar, rt->zone, now,
-                                            rt->config.service.name);
+  auto report = reports::build_report(*cases, first, last, stages, rt->calendar, rt->zone, at.value_or(now),
+                                      rt->config.service.name);
+  report.generated_at = triage::iso_instant(now);
   if (format == "text") std::cout << reports::to_text(report);
   else if (format == "csv") std::cout << reports::to_csv(report);
   else if (format == "json") std::cout << reports::to_json(report);
@@ -513,6 +523,9 @@ int main(int argc, char** argv) {
   report->add_option("--format", report_format, "text, csv, json or html")
       ->check(CLI::IsMember({"text", "csv", "json", "html"}))
       ->capture_default_str();
+  std::string report_at;
+  report->add_option("--at", report_at,
+                     "Judge what was due as at this ISO 8601 instant (default: now), e.g. the period's end");
   report->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
 
   auto* quarantine = app.add_subcommand("quarantine", "Messages that could not be processed, kept for a person");
@@ -556,7 +569,7 @@ int main(int argc, char** argv) {
     if (*outbox_list) return cmd_outbox_list(config_path, status);
     if (*outbox_retry)
       return cmd_outbox_retry(config_path, retry_id > 0 ? std::optional<std::int64_t>(retry_id) : std::nullopt);
-    if (*report) return cmd_report(config_path, report_from, report_to, report_format);
+    if (*report) return cmd_report(config_path, report_from, report_to, report_format, report_at);
     if (*quarantine_list) return cmd_quarantine_list(config_path, quarantine_all);
     if (*quarantine_show) return cmd_quarantine_show(config_path, quarantine_id, quarantine_raw);
     if (*quarantine_replay) return cmd_quarantine_replay(config_path, quarantine_id);

@@ -63,6 +63,9 @@ struct Report {
   std::string service;
   triage::Date from{}, to{};  ///< local dates, inclusive
   std::string generated_at;   ///< ISO 8601 UTC
+  /// The instant what was due is judged at (ISO 8601 UTC): `now`, or `report --at`'s for a
+  /// report as it stood then, e.g. at the end of its period.
+  std::string as_at;
   int received = 0;
   std::vector<Count> by_kind, by_category, by_stage, by_outcome, by_department, learning_by_category;
   std::vector<StageSla> sla;

@@ -187,6 +187,11 @@ before=$(count alex.morgan@example.test:staff-pw)
 "$bin" tick --at "$escalate" --config "$config" 2>&1 | sed 's/^/  complaintd | /'
 show_new alex.morgan@example.test:staff-pw "$before"
 
+# A response is late once its deadline has passed; the escalation fires at the deadline itself.
+after=$(date -u -d "@$(( $(date -u -d "$escalate" +%s) + 86400 ))" +%FT%TZ)
+say "The coordinator's report as it stood a day later, at $after (complaintd report --at): the first case is overdue"
+"$bin" report --from "$(date -u -d '-1 day' +%F)" --to "$(date -u -d '+1 day' +%F)" --at "$after" --config "$config"
+
 say "One case's timeline (complaintd cases show $first)"
 "$bin" cases show "$first" --config "$config"
 

@@ -129,6 +129,23 @@ class Reports(harness.MailTestCase):
         self.assertIn(["summary", "received", "3"], rows)
         self.assertIn(["sla", "Stage 1 responded on time", "1"], rows)
 
+    def test_report_as_at_a_later_instant(self) -> None:
+        # Two months on, the third complaint's response (never sent) is due too, and late.
+        later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        data = json.loads(self.complaintd("report", *self.period(), "--format", "json", "--at", later))
+        self.assertEqual(data["as_at"], later)
+        self.assertNotEqual(data["generated_at"], later)
+        stage1 = data["sla"][0]
+        self.assertEqual((stage1["responses_due"], stage1["responded_on_time"], stage1["open_overdue"]), (3, 1, 1))
+        now = json.loads(self.complaintd("report", *self.period(), "--format", "json"))
+        self.assertEqual(now["sla"][0]["responses_due"], 2)
+        self.assertEqual(now["as_at"], now["generated_at"])
+        self.assertIn(f"As at {later}", self.complaintd("report", *self.period(), "--at", later))
+        r = subprocess.run([harness.complaintd_binary(), "report", *self.period(), "--at", "next week",
+                            "--config", str(self.config)], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 64, r.stderr)
+        self.assertIn("--at", r.stderr)
+
     def test_html_is_one_self_contained_page(self) -> None:
         html = self.complaintd("report", *self.period(), "--format", "html")
         self.assertTrue(html.startswith("<!DOCTYPE html>"))

@@ -170,6 +170,36 @@ TEST_F(Reports, EveryFormatCarriesTheNumbers) {
   EXPECT_EQ(html.find("http"), html.find("http://www.w3.org/2000/svg"));  // no external file
 }
 
+// `report --at`: the CLI judges due-ness at another instant than the one it generates at.
+TEST_F(Reports, EveryFormatSaysWhenDueWasJudged) {
+  auto r = build();
+  EXPECT_EQ(r.as_at, "2026-12-01T09:00:00Z");
+  EXPECT_NE(to_text(r).find("Generated 2026-12-01T09:00:00Z"), std::string::npos);
+  EXPECT_EQ(to_text(r).find("As at"), std::string::npos);  // the usual report says nothing more
+  EXPECT_NE(to_json(r).find("\"as_at\": \"2026-12-01T09:00:00Z\""), std::string::npos);
+  EXPECT_NE(to_csv(r).find("summary,as_at,2026-12-01T09:00:00Z\n"), std::string::npos);
+  r.generated_at = "2027-01-04T08:00:00Z";
+  const auto text = to_text(r);
+  EXPECT_NE(text.find("due by then"), std::string::npos) << text;
+  EXPECT_NE(text.find("overdue then"), std::string::npos) << text;
+  EXPECT_NE(text.find("As at 2026-12-01T09:00:00Z (overdue and due by then); generated 2027-01-04T08:00:00Z"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(to_html(r).find("as at 2026-12-01T09:00:00Z"), std::string::npos);
+}
+
+// The same cases judged earlier: what was not yet due then is not late.
+TEST_F(Reports, DueIsJudgedAtTheInstantGiven) {
+  using namespace std::chrono;
+  const auto early = build_report(cases_, sys_days{2026y / November / 1}, sys_days{2026y / November / 30},
+                                  {"Stage 1", "Stage 2"}, cal_, *triage::Zone::load("Europe/London"),
+                                  at("2026-11-02T09:00:00Z"), "Test Council");
+  const auto late = build();
+  ASSERT_FALSE(early.sla.empty());
+  EXPECT_LT(early.sla[0].responses_due, late.sla[0].responses_due);
+  EXPECT_LE(early.sla[0].open_overdue, late.sla[0].open_overdue);
+}
+
 TEST_F(Reports, HtmlEscapesWhatPeopleWrote) {
   cases_[0].department = "<script>alert(1)</script>";
   const auto html = to_html(build());
