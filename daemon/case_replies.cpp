@@ -8,6 +8,7 @@
 
 #include "daemon/case_actions.hpp"
 #include "outbound/letter.hpp"
+#include "triage/answer_limit.hpp"
 #include "triage/builtin_rules.hpp"
 #include "triage/manager_commands.hpp"
 
@@ -81,6 +82,31 @@ Result<void> tell(store::Tx& tx, const Runtime& rt, const store::CaseRow& c, con
   return apply_plan(tx, rt, c.id, p, now);
 }
 
+/// The staff confirmation, unless `msg` answers one of ours and kConfirmationLimit
+/// confirmations went to that address within the hour (triage/answer_limit.hpp): then the
+/// case's timeline and the log say so, and nothing is sent.
+Result<void> confirm(store::Tx& tx, const Runtime& rt, const store::CaseRow& c, const parser::InboundMessage& msg,
+                     const config::Person& to, std::map<std::string, std::string> fields, triage::Instant now) {
+  if (tx.outbox_kind(msg.in_reply_to) == std::optional<std::string>("staff_confirmation")) {
+    const auto& limit = triage::kConfirmationLimit;
+    std::vector<triage::EarlierLetter> earlier;
+    for (const auto& [kind, at] : tx.letters_to(to.address, triage::iso_instant(now - triage::answer_window(limit))))
+      if (auto t = triage::parse_iso_instant(at)) earlier.push_back({kind, *t});
+    const auto verdict = triage::decide_confirmation(earlier, now);
+    if (!verdict.send) {
+      const std::string resumes = verdict.resumes_at ? triage::iso_instant(*verdict.resumes_at) : std::string("?");
+      tx.insert_event(c.id, triage::iso_instant(now), "letter-withheld",
+                      "staff_confirmation to " + to.address + " not sent: it answers a reply to our confirmation, and " +
+                          std::to_string(verdict.in_window) + " confirmations went to this address within the hour " +
+                          "(an auto-responder?); the next may go from " + resumes);
+      spdlog::warn("case={} event=letter-withheld kind=staff_confirmation to={} in_window={} limit={} resumes_at={}",
+                   c.reference, to.address, verdict.in_window, limit.max_per_address, resumes);
+      return {};
+    }
+  }
+  return tell(tx, rt, c, "staff_confirmation", to, std::move(fields), now);
+}
+
 class StaffReply {
  public:
   StaffReply(store::Tx& tx, const Runtime& rt, const parser::InboundMessage& msg, triage::Instant now)
@@ -149,7 +175,7 @@ class StaffReply {
     auto fields = status_fields(*after);
     fields["ok"] = "yes";
     fields["changes"] = join(changes);
-    if (auto r = tell(tx_, rt_, *after, "staff_confirmation", person_, fields, now_); !r) return r.error();
+    if (auto r = confirm(tx_, rt_, *after, msg_, person_, fields, now_); !r) return r.error();
     return out;
   }
 
@@ -161,7 +187,7 @@ class StaffReply {
     auto fields = status_fields(c);
     fields["ok"] = "";
     fields["problems"] = join(problems);
-    if (auto r = tell(tx_, rt_, c, "staff_confirmation", person_, fields, now_); !r) return r.error();
+    if (auto r = confirm(tx_, rt_, c, msg_, person_, fields, now_); !r) return r.error();
     return CaseMessageOutcome{c.reference, "staff-commands-refused", join(problems)};
   }
 

@@ -18,15 +18,19 @@ std::chrono::seconds answer_window(const config::AutoRepliesConfig& limit) {
   return std::chrono::hours(24 * d.count);
 }
 
-AnswerVerdict decide_answer(const config::AutoRepliesConfig& limit, const std::vector<EarlierLetter>& earlier,
-                            Instant now) {
+namespace {
+
+// At most limit.max_per_address of the letters `counts` picks in any window of limit.within.
+template <typename Counts>
+AnswerVerdict limit_letters(const config::AutoRepliesConfig& limit, const std::vector<EarlierLetter>& earlier,
+                            Instant now, Counts counts) {
   AnswerVerdict v;
   const Instant since = now - answer_window(limit);
   std::vector<Instant> inside;
   for (const auto& l : earlier) {
     // (since, now]: a letter exactly one window old has just left it. A letter dated after
     // `now` (a clock set back, or `tick --at` in the past) still counts: it was sent.
-    if (l.at > since && is_automatic_answer(l.kind)) inside.push_back(l.at);
+    if (l.at > since && counts(l.kind)) inside.push_back(l.at);
   }
   v.in_window = static_cast<int>(inside.size());
   if (limit.max_per_address <= 0 || v.in_window < limit.max_per_address) return v;
@@ -37,6 +41,18 @@ AnswerVerdict decide_answer(const config::AutoRepliesConfig& limit, const std::v
                    std::greater<>());
   v.resumes_at = inside[max - 1] + answer_window(limit);
   return v;
+}
+
+}  // namespace
+
+AnswerVerdict decide_answer(const config::AutoRepliesConfig& limit, const std::vector<EarlierLetter>& earlier,
+                            Instant now) {
+  return limit_letters(limit, earlier, now, [](std::string_view kind) { return is_automatic_answer(kind); });
+}
+
+AnswerVerdict decide_confirmation(const std::vector<EarlierLetter>& earlier, Instant now) {
+  return limit_letters(kConfirmationLimit, earlier, now,
+                       [](std::string_view kind) { return kind == "staff_confirmation"; });
 }
 
 }  // namespace complaintd::triage

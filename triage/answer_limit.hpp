@@ -46,4 +46,16 @@ std::chrono::seconds answer_window(const config::AutoRepliesConfig& limit);
 AnswerVerdict decide_answer(const config::AutoRepliesConfig& limit, const std::vector<EarlierLetter>& earlier,
                             Instant now);
 
+/// How many confirmations (the "staff_confirmation" letter: what a staff reply did, or why
+/// it did nothing) one address may get within an hour in answer to replies to our own
+/// confirmations. A plain note in answer to a confirmation is never answered; this bounds
+/// the rest: a responder at a manager's address that answers every letter by quoting it (no
+/// text, so refused) or with words that read as commands, and complaintd answering each.
+/// A person correcting a refused command twice or three times in an hour is still answered.
+inline constexpr config::AutoRepliesConfig kConfirmationLimit{3, {1, config::Duration::Unit::kHours}};
+
+/// Whether a confirmation to an address may go now, in answer to a reply to one of our
+/// confirmations: `earlier` as for decide_answer, of which only confirmations count.
+AnswerVerdict decide_confirmation(const std::vector<EarlierLetter>& earlier, Instant now);
+
 }  // namespace complaintd::triage

@@ -366,6 +366,36 @@ class Replies(harness.MailTestCase):
             self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
             self.assertRegex(r.stdout.decode(), r'(?m)^"Learning recorded, by category",service_delivery,1$')
 
+    def test_a_responder_quoting_every_confirmation_is_answered_three_times_an_hour(self) -> None:
+        # Something at Ivy's address (a forwarding rule, a broken auto-responder without RFC
+        # 3834 headers) answers every letter through its Reply-To by quoting it, with nothing
+        # above: each is refused, and each refusal is a confirmation it answers again.
+        ref = self.complaint("Bins not collected", "My bins were not collected for three weeks.")
+        letter = self.letters_to(IVY, "New case for you")[0]
+        before = self.case(ref)
+        confirmations = 0
+        for _ in range(8):
+            for user in USERS:
+                self.servers.clear_folder(user)
+            self.reply(IVY, email.utils.parseaddr(str(letter["Reply-To"]))[1], letter, "")
+            self.deliver_and_run()
+            self.servers.wait_for_queue_empty()
+            told = self.letters_to(IVY, "Your reply")
+            if not told:
+                break  # complaintd stopped answering: the loop is over
+            self.assertEqual(len(told), 1)
+            self.assertIn("no text above the quoted letter", body_of(told[0]))
+            confirmations += 1
+            letter = told[0]
+        # The refusal of the reply to the referral, then two answers to replies to confirmations.
+        self.assertEqual(confirmations, 3)
+        withheld = self.events(ref, "letter-withheld")
+        self.assertEqual(len(withheld), 1)
+        self.assertIn("staff_confirmation to ivy@example.test not sent", withheld[0])
+        self.assertIn("event=letter-withheld kind=staff_confirmation to=ivy@example.test in_window=3", self.log)
+        self.assertEqual(len(self.events(ref, "staff-commands-refused")), 4)  # every reply is on the timeline
+        self.assertEqual(self.case(ref), before)
+
     def test_others_learn_nothing_an_advocate_may_write_and_a_withdrawal_is_confirmed(self) -> None:
         letter_pdf = b"%PDF-1.4 the council's refusal letter\n" + bytes(range(256)) * 40
         ref = self.complaint("Parking permit refused", "My parking permit renewal was refused without a reason.",

@@ -123,5 +123,32 @@ TEST(AnswerLimit, ALetterDatedAfterNowStillCounts) {
   EXPECT_FALSE(decide_answer(limit(1, 24), earlier, kNow).send);
 }
 
+// A manager's auto-responder that answers every confirmation by quoting it: a third
+// confirmation within the hour is the last.
+TEST(ConfirmationLimit, ThreeAnHourThenWithheldUntilTheOldestLeaves) {
+  std::vector<EarlierLetter> earlier{{"staff_confirmation", kNow - minutes(50)},
+                                     {"staff_confirmation", kNow - minutes(20)}};
+  EXPECT_TRUE(decide_confirmation(earlier, kNow).send);
+  earlier.push_back({"staff_confirmation", kNow - minutes(1)});
+  const auto v = decide_confirmation(earlier, kNow);
+  EXPECT_FALSE(v.send);
+  EXPECT_EQ(v.in_window, 3);
+  ASSERT_TRUE(v.resumes_at);
+  EXPECT_EQ(*v.resumes_at, kNow + minutes(10));  // the one of 50 minutes ago leaves the hour
+  EXPECT_TRUE(decide_confirmation(earlier, kNow + minutes(10)).send);
+}
+
+TEST(ConfirmationLimit, OnlyConfirmationsCount) {
+  // Referrals, reminders and the customer's letters to the same address are not answers.
+  std::vector<EarlierLetter> earlier{{"referral", kNow - minutes(5)}, {"reminder", kNow - minutes(4)},
+                                     {"acknowledgement", kNow - minutes(3)}, {"escalation", kNow - minutes(2)},
+                                     {"staff_confirmation", kNow - minutes(1)}};
+  const auto v = decide_confirmation(earlier, kNow);
+  EXPECT_TRUE(v.send);
+  EXPECT_EQ(v.in_window, 1);
+  // And confirmations do not count against the customers' [auto_replies] limit.
+  EXPECT_EQ(decide_answer(limit(1, 24), {{"staff_confirmation", kNow - minutes(1)}}, kNow).in_window, 0);
+}
+
 }  // namespace
 }  // namespace complaintd::triage
