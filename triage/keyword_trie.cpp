@@ -209,69 +209,133 @@ void KeywordTrie::find_in(const Entry* table, std::string_view text, std::vector
   const std::uint32_t* columns = column_.data();
   const std::uint32_t outputs_from = outputs_from_;
   const std::uint32_t states = states_;
-  // The automaton reading the text: where, and in which state. One load a byte and one
-  // rarely taken branch: whitespace runs are the table's (a space after a space stays
-  // put), and E2 leads past every state, to a marker.
-  struct Stream {
+  // The automaton reading a part of the text: where, and in which state. The lambdas here
+  // take it by value and are all inlined, by force: when GCC left one out of line, the
+  // streams' states went through memory and four streams were slower than one.
+  struct At {
     const unsigned char* p;
-    std::uint32_t state = 0;
+    std::uint32_t state;
   };
-  // One byte; true when the state reached is past outputs_from.
-  const auto step = [&](Stream& s) {
+  // One byte: one load and one rarely taken branch (whitespace runs are the table's, a
+  // space after a space stays put, and E2 leads past every state, to a marker). True when
+  // the state reached is past outputs_from.
+  const auto step = [&](At& s) __attribute__((always_inline)) {
     s.state = table[columns[*s.p++] + s.state];
     return s.state >= outputs_from;
   };
-  // The hits that end where `s` is.
-  const auto at_output = [&](Stream& s) {
+  // The hits that end where `s` is, if after `quiet` (before, they are another stream's);
+  // past a ’ when `s` is at its first byte.
+  const auto at_output = [&](At s, const unsigned char* quiet) __attribute__((always_inline)) {
     if (s.state >= states) {
       // E2 80 99 is read as an apostrophe; any other E2 is in no keyword.
-      if (!curly_at(t, static_cast<std::size_t>(s.p - t) - 1, n)) {
-        s.state = 0;
-        return;
-      }
-      s.state = table[apostrophe_column_ + s.state - states];
-      s.p += 2;
-      if (s.state < outputs_from) return;
+      if (!curly_at(t, static_cast<std::size_t>(s.p - t) - 1, n)) return At{s.p, 0};
+      s = {s.p + 2, table[apostrophe_column_ + s.state - states]};
+      if (s.state < outputs_from) return s;
     }
-    report(text, static_cast<std::size_t>(s.p - t), s.state, out);
+    if (s.p > quiet) report(text, static_cast<std::size_t>(s.p - t), s.state, out);
+    return s;
   };
-  // Four bytes to a loop test: the loop's own compare and branch were a fifth of a byte's
-  // instructions.
-  const auto read = [&](Stream& s, const unsigned char* to) {
+  // On to `to`. Four bytes to a loop test: the loop's own compare and branch were a fifth
+  // of a byte's instructions.
+  const auto read = [&](At s, const unsigned char* to, const unsigned char* quiet) __attribute__((always_inline)) {
     while (to - s.p >= 4) {
-      if (step(s) || step(s) || step(s) || step(s)) at_output(s);
+      if (step(s) || step(s) || step(s) || step(s)) s = at_output(s, quiet);
     }
     while (s.p < to) {
-      if (step(s)) at_output(s);
+      if (step(s)) s = at_output(s, quiet);
     }
+    return s;
   };
-  // Each step waits for the one before (its load gives the next state), so one stream is
-  // bound by the load's latency, not by its instructions: two streams, over the two parts
-  // of a text, overlap their loads. The first part ends after a byte in no keyword near
-  // the middle (a full stop, a comma, é), after which the automaton is at the root
-  // whatever came before, so the second stream starts in the state the first ends in and
-  // no match spans the two. Not a byte of a UTF-8 sequence: 80 or 99 may end a ’. (Four
-  // streams were no faster within the noise of a shared machine.) The end of the first
-  // part, or null when there is no such byte soon after the middle.
-  const auto first_part_end = [&]() -> const unsigned char* {
-    const unsigned char* at = t + n / 2;
-    const unsigned char* const give_up = at + std::min<std::size_t>(kSplitWithin, static_cast<std::size_t>(end - at));
-    for (; at != give_up; ++at)
-      if (columns[*at] == 0 && (*at < 0x80 || *at >= 0xC0)) return at + 1;
-    return nullptr;
-  };
-  if (const unsigned char* const middle = n >= kTwoStreams ? first_part_end() : nullptr) {
-    Stream first{t}, second{middle};
-    while (middle - first.p >= 2 && end - second.p >= 2) {
-      if (step(first) || step(first)) at_output(first);
-      if (step(second) || step(second)) at_output(second);
-    }
-    read(first, middle);
-    read(second, end);
+  const std::size_t streams = std::min(kStreams, n / kBytesPerStream);
+  if (streams <= 1) {
+    read({t, 0}, end, t);
     return;
   }
-  Stream s{t};
-  read(s, end);
+
+  // Each step waits for the one before (its load gives the next state), so one stream is
+  // bound by the load's latency, not by its instructions: K streams over K parts of a text
+  // overlap their loads. A part but the first is read from kWarmUp bytes before its start,
+  // quietly: the automaton's state depends only on the keyword characters just read, so at
+  // the start it is almost always the state the part before ends in. Whether it is, is
+  // checked at the end, and when it is not (a keyword longer than kWarmUp across the
+  // start), the text is read again by one stream. (Parts used to start after a byte in no
+  // keyword, where the state is the root; on short texts the nearest such byte, often the
+  // final full stop, left most of the text to one stream.)
+  const auto in_parts = [&]<std::size_t K>() __attribute__((always_inline)) {
+    // Each stream reads as many bytes, its warm-up included.
+    const std::size_t length = (n + (K - 1) * kWarmUp) / K;
+    std::array<const unsigned char*, K + 1> starts{};
+    starts[0] = t;
+    starts[K] = end;
+    #pragma GCC unroll 4
+    for (std::size_t k = 1; k < K; ++k) {
+      const unsigned char* start = t + k * (length - kWarmUp) + kWarmUp;
+      // Not inside a ’, which is read at once.
+      const auto at = static_cast<std::size_t>(start - t);
+      if (curly_at(t, at - 1, n))
+        start += 2;
+      else if (curly_at(t, at - 2, n))
+        start += 1;
+      starts[k] = start;
+    }
+    std::array<At, K> s;
+    std::array<const unsigned char*, K> to;
+    s[0] = {t, 0};
+    to[0] = starts[1];
+    #pragma GCC unroll 4
+    for (std::size_t k = 1; k < K; ++k) {
+      s[k] = {starts[k] - kWarmUp, 0};
+      to[k] = starts[k];
+    }
+    // All the streams take a byte each in turn while none is at the end of its part (of
+    // its warm-up, first), in runs as long as the shortest part left; reading a ’ ends the
+    // run, as that stream is two bytes further.
+    const auto together = [&]() __attribute__((always_inline)) {
+      for (;;) {
+        std::size_t left = static_cast<std::size_t>(to[0] - s[0].p);
+        #pragma GCC unroll 4
+        for (std::size_t k = 1; k < K; ++k) left = std::min(left, static_cast<std::size_t>(to[k] - s[k].p));
+        bool curly = false;
+        for (; left > 0 && !curly; --left) {
+          #pragma GCC unroll 4
+          for (std::size_t k = 0; k < K; ++k) {
+            if (step(s[k])) {
+              const unsigned char* const was = s[k].p;
+              s[k] = at_output(s[k], starts[k]);
+              curly |= s[k].p != was;
+            }
+          }
+        }
+        if (!curly) return;
+      }
+    };
+    together();
+    std::array<std::uint32_t, K> at_start{};
+    #pragma GCC unroll 4
+    for (std::size_t k = 1; k < K; ++k) {
+      s[k] = read(s[k], to[k], starts[k]);
+      at_start[k] = s[k].state;
+      to[k] = starts[k + 1];
+    }
+    together();
+    #pragma GCC unroll 4
+    for (std::size_t k = 0; k < K; ++k) s[k] = read(s[k], to[k], starts[k]);
+    #pragma GCC unroll 4
+    for (std::size_t k = 1; k < K; ++k)
+      if (s[k - 1].state != at_start[k]) return false;
+    return true;
+  };
+  const std::size_t had = out.size();
+  bool read_right = true;
+  switch (streams) {
+    case 2: read_right = in_parts.template operator()<2>(); break;
+    case 3: read_right = in_parts.template operator()<3>(); break;
+    default: read_right = in_parts.template operator()<4>(); break;
+  }
+  if (!read_right) {
+    out.resize(had);
+    read({t, 0}, end, t);
+  }
 }
 
 }  // namespace complaintd::triage

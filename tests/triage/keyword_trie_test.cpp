@@ -123,11 +123,10 @@ TEST(KeywordTrie, AgreesWithRe2OnRandomKeywordSets) {
 }
 
 TEST(KeywordTrie, AgreesWithRe2OnLongTextsReadInParts) {
-  // Texts of 64 bytes or more are read in two parts, split after a byte in no keyword:
-  // here a full stop, an underscore, é's first byte or a digit the keywords lack, or, in
-  // some texts, none but letters the keywords may lack (often read whole). ’ is frequent,
-  // so that a split candidate often sits next to one, and whitespace runs cross the
-  // middles.
+  // Texts of 64 bytes or more are read in two to four parts, each but the first from a
+  // little before it. ’ is frequent, so that a part often starts next to or inside one;
+  // whitespace runs cross the starts; a full stop, an underscore, é or a digit the
+  // keywords lack puts the automaton back at the root, and some texts have none.
   std::mt19937 rng(11);
   const auto pick = [&](std::string_view from) { return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)]; };
   int compared = 0;
@@ -165,6 +164,24 @@ TEST(KeywordTrie, AgreesWithRe2OnLongTextsReadInParts) {
       std::string text = std::string(size + off - 8, 'a') + " " + phrase + " ";
       text += std::string(2 * size - text.size(), 'a');
       ASSERT_EQ(trie_finds(kw, text), re2_finds(kw, text)) << text;
+    }
+  }
+}
+
+TEST(KeywordTrie, AgreesWithRe2WhereverAPartStarts) {
+  // A phrase slid over texts read in two, three and four parts, so that every part start
+  // falls before, inside and after it: inside ’, inside a whitespace run, and inside a
+  // keyword longer than a part's warm-up, where the text is read again by one stream.
+  const std::vector<std::string> kw = {"wasn't", "it wasn't me", "me", "i will keep turning up day and night*", "night",
+                                       "day and", "up"};
+  for (const std::string phrase : {"it wasn\xE2\x80\x99t me", "i will keep   turning up\n\n\nday and nights",
+                                   "i will keep turning up day and night"}) {
+    for (const std::size_t size : {70u, 100u, 150u}) {
+      for (std::size_t off = 0; off + phrase.size() + 2 <= size; ++off) {
+        std::string text = std::string(off, 'a') + " " + phrase + " ";
+        text += std::string(size - text.size(), 'a');
+        ASSERT_EQ(trie_finds(kw, text), re2_finds(kw, text)) << text;
+      }
     }
   }
 }
