@@ -20,10 +20,14 @@ namespace {
 
 using Found = std::tuple<std::uint32_t, std::size_t, std::size_t>;  // keyword, begin, end
 
-std::vector<Found> trie_finds(const std::vector<std::string>& keywords, std::string_view text) {
+KeywordTrie compiled(const std::vector<std::string>& keywords) {
   KeywordTrie trie;
   for (std::size_t k = 0; k < keywords.size(); ++k) trie.add(keywords[k], 7, static_cast<std::uint32_t>(k));
   trie.compile();
+  return trie;
+}
+
+std::vector<Found> trie_finds(const KeywordTrie& trie, std::string_view text) {
   std::vector<KeywordTrie::Hit> hits;
   trie.find(text, hits);
   std::vector<Found> out;
@@ -33,6 +37,10 @@ std::vector<Found> trie_finds(const std::vector<std::string>& keywords, std::str
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::vector<Found> trie_finds(const std::vector<std::string>& keywords, std::string_view text) {
+  return trie_finds(compiled(keywords), text);
 }
 
 // Every keyword matched by RE2 anchored at every position: what the trie must report.
@@ -115,11 +123,10 @@ TEST(KeywordTrie, AgreesWithRe2OnRandomKeywordSets) {
 }
 
 TEST(KeywordTrie, AgreesWithRe2OnLongTextsReadInParts) {
-  // Texts of 64 bytes or more are read in two parts, split after a byte in no keyword:
-  // here a full stop, an underscore, é's first byte or a digit the keywords lack, or, in
-  // some texts, none but letters the keywords may lack (often read whole). ’ is frequent,
-  // so that a split candidate often sits next to one, and whitespace runs cross the
-  // middles.
+  // Texts of 64 bytes or more are read in two to four parts, each but the first from a
+  // little before it. ’ is frequent, so that a part often starts next to or inside one;
+  // whitespace runs cross the starts; a full stop, an underscore, é or a digit the
+  // keywords lack puts the automaton back at the root, and some texts have none.
   std::mt19937 rng(11);
   const auto pick = [&](std::string_view from) { return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)]; };
   int compared = 0;
@@ -149,8 +156,7 @@ TEST(KeywordTrie, AgreesWithRe2OnLongTextsReadInParts) {
     }
   }
   EXPECT_EQ(compared, 60);
-  // ’ just after the middle, among letters of the keywords: its last two bytes are the
-  // only ones in no keyword, but a part may not end inside it.
+  // ’ just after the middle, among letters of the keywords: a part may not end inside it.
   const std::vector<std::string> kw = {"wasn't", "it wasn't me", "me"};
   const std::string phrase = "it wasn\xE2\x80\x99t me";  // E2 at 7
   for (std::size_t off = 0; off < 4; ++off) {
@@ -160,6 +166,56 @@ TEST(KeywordTrie, AgreesWithRe2OnLongTextsReadInParts) {
       ASSERT_EQ(trie_finds(kw, text), re2_finds(kw, text)) << text;
     }
   }
+}
+
+TEST(KeywordTrie, AgreesWithRe2WhereverAPartStarts) {
+  // A phrase slid over texts read in two, three and four parts, so that every part start
+  // falls before, inside and after it: inside ’, inside a whitespace run, and inside a
+  // keyword longer than a part's warm-up, where the text is read again by one stream.
+  const std::vector<std::string> kw = {"wasn't", "it wasn't me", "me", "i will keep turning up day and night*", "night",
+                                       "day and", "up"};
+  for (const std::string phrase : {"it wasn\xE2\x80\x99t me", "i will keep   turning up\n\n\nday and nights",
+                                   "i will keep turning up day and night"}) {
+    for (const std::size_t size : {70u, 100u, 150u}) {
+      for (std::size_t off = 0; off + phrase.size() + 2 <= size; ++off) {
+        std::string text = std::string(off, 'a') + " " + phrase + " ";
+        text += std::string(size - text.size(), 'a');
+        ASSERT_EQ(trie_finds(kw, text), re2_finds(kw, text)) << text;
+      }
+    }
+  }
+}
+
+TEST(KeywordTrie, TablesPastSixteenBitsAreWide) {
+  // 16-bit entries hold a state and the ’ marker past every state: up to 32,768 states.
+  // A keyword of n letters makes n + 1 states with the root.
+  const auto letters = [](std::size_t n) {
+    std::string k;
+    for (std::size_t i = 0; i < n; ++i) k += static_cast<char>('a' + i * 7 % 26);
+    return k;
+  };
+  const std::string fits = letters(32767), too_long = letters(32768);
+  EXPECT_EQ(compiled({fits}).entry_bytes(), 2u);
+  EXPECT_EQ(compiled({too_long}).entry_bytes(), 4u);
+  // The wide table finds what the narrow one does.
+  const std::vector<std::string> small = {"bin", "missed bin*", "kept waiting", "cc'd", "it wasn't me"};
+  std::vector<std::string> big = small;
+  big.push_back(too_long);
+  const KeywordTrie narrow = compiled(small), wide = compiled(big);
+  ASSERT_EQ(narrow.entry_bytes(), 2u);
+  ASSERT_EQ(wide.entry_bytes(), 4u);
+  std::mt19937 rng(3);
+  const std::vector<std::string> words = {"bin", "BINS", "missed", "kept", "\t waiting", "cc\xE2\x80\x99" "d", "it", "wasn't",
+                                          "me", "cabin", ".", "\xC3\xA9", "  "};
+  for (int t = 0; t < 200; ++t) {
+    std::string text;
+    const int count = std::uniform_int_distribution<int>(0, 60)(rng);
+    for (int i = 0; i < count; ++i) text += words[rng() % words.size()] + (rng() % 3 ? " " : "");
+    ASSERT_EQ(trie_finds(wide, text), trie_finds(narrow, text)) << text;
+    ASSERT_EQ(trie_finds(narrow, text), re2_finds(small, text)) << text;
+  }
+  const std::string text = "a " + too_long + " b " + fits + " missed bins";
+  EXPECT_EQ(trie_finds(wide, text), (std::vector<Found>{{1, text.size() - 11, text.size()}, {5, 2, 2 + too_long.size()}}));
 }
 
 TEST(KeywordTrie, NearMissesAtWordEdges) {
