@@ -232,7 +232,7 @@ Scratch& scratch() {
 }
 
 // Fewer hits than this are sorted by comparison (sort_hits counts first).
-constexpr std::size_t kCountedSortFrom = 32;
+constexpr std::size_t kCountedSortFrom = 16;
 
 // The trie's hits by rule (the pattern triggers, of no rule, last), then start, then
 // keyword: RE2's leftmost-first order per rule. Every rule and exclude phrase numbers
@@ -263,10 +263,26 @@ void sort_hits(std::vector<KeywordTrie::Hit>& found, std::size_t rules, Scratch&
     const auto sa = static_cast<std::uint32_t>(a.begin), sb = static_cast<std::uint32_t>(b.begin);
     return sa < sb || (sa == sb && a.keyword < b.keyword);
   };
+  // A rule's hits come from the trie's two streams, interleaved, each in order of its end:
+  // few are out of place, and each is moved back to its place, unless there are so many
+  // that a sort's n log n is less.
   auto from = sorted.begin();
   for (const std::uint32_t r : counted) {
     const auto to = sorted.begin() + count[r];
-    std::sort(from, to, by_start);
+    if (to - from > 64) {
+      std::sort(from, to, by_start);
+    } else {
+      for (auto i = from + 1; i < to; ++i) {
+        if (!by_start(*i, i[-1])) continue;
+        const KeywordTrie::Hit h = *i;
+        auto j = i;
+        do {
+          *j = j[-1];
+          --j;
+        } while (j != from && by_start(h, j[-1]));
+        *j = h;
+      }
+    }
     from = to;
     count[r] = 0;
   }
