@@ -343,8 +343,8 @@ Triage Triager::classify(const parser::InboundMessage& msg, const TriageContext&
 
 Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessage& msg, const AssessInput& in) const {
   Scanned s = scan(msg, in.ctx, in.mailbox, in.explain);
-  Assessment a;
-  a.intent = intent_of(msg, in.ctx, s);
+  // Made in place: assigned, the intent was moved and its husk destroyed.
+  Assessment a{.intent = intent_of(msg, in.ctx, s)};
   a.near_misses = std::move(s.near_misses);
   const auto intent_hit = [&](IntentRule i) { return s.intent[i]; };
 
