@@ -29,23 +29,28 @@ bool equals_lower(std::string_view s, std::string_view lowered) {
 }
 
 // Words (runs of anything but spaces, as std::isspace has them) in `s`, counting no
-// further than `limit`. A word at a time, with a table for the spaces: a byte at a time
-// with the state of the last one cost 16 instructions a byte, and triage_text counts
-// the reply of every message.
+// further than `limit`: counted as the bytes that start one (not a space, after a space),
+// with no state carried from one byte to the next, so that the compiler reads many at
+// once; a byte at a time with the state of the last one cost 16 instructions a byte, and
+// a word at a time with a table 8. triage_text counts the reply of every message. The
+// limit is looked at every kChunk bytes.
 std::size_t count_words(std::string_view s, std::size_t limit = std::string_view::npos) {
-  static constexpr auto kSpace = [] {
-    std::array<bool, 256> space{};
-    for (const char c : {' ', '\t', '\n', '\v', '\f', '\r'}) space[static_cast<unsigned char>(c)] = true;
-    return space;
-  }();
-  const auto space = [](char c) { return kSpace[static_cast<unsigned char>(c)]; };
-  std::size_t n = 0;
-  for (const char *p = s.data(), *end = p + s.size(); p != end;) {
-    while (p != end && space(*p)) ++p;
-    if (p == end || ++n == limit) break;
-    while (p != end && !space(*p)) ++p;
+  // Bytes, not wider counts: a vector of them needs no widening (a chunk starts at most
+  // kChunk words).
+  constexpr auto space = [](unsigned char c) -> std::uint8_t {
+    return static_cast<std::uint8_t>(c == ' ') | static_cast<std::uint8_t>(static_cast<unsigned char>(c - '\t') <= '\r' - '\t');
+  };
+  constexpr std::size_t kChunk = 64;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  if (s.empty()) return 0;
+  std::size_t n = space(p[0]) ^ 1u;
+  for (std::size_t from = 1; from < s.size() && n < limit; from += kChunk) {
+    const std::size_t to = std::min(s.size(), from + kChunk);
+    std::uint8_t starts = 0;
+    for (std::size_t i = from; i < to; ++i) starts = static_cast<std::uint8_t>(starts + ((space(p[i]) ^ 1u) & space(p[i - 1])));
+    n += starts;
   }
-  return n;
+  return std::min(n, limit);
 }
 
 // Whether `text` may hold `words` words: words need a space between them. Counting is a
