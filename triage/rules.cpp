@@ -42,32 +42,60 @@ constexpr auto kFolded = [] {
   return folded;
 }();
 
-// Whether the sizeof(Word) bytes at x and y are the same, in one comparison.
+// The size of excerpt(text, begin, end).
+constexpr std::size_t excerpt_size(std::size_t begin, std::size_t end) { return std::min<std::size_t>(end - begin, kExcerpt); }
+
+// c_lower of each byte of `w` at once: 0x20 added to each byte from 'A' to 'Z' (bit 7 of
+// each byte's low seven bits plus a constant says whether it is at least 'A', or more
+// than 'Z'; no sum carries into the next byte).
 template <typename Word>
+Word ascii_lower(Word w) {
+  constexpr Word kOnes = static_cast<Word>(~Word{0}) / 0xFF;
+  const Word low7 = w & static_cast<Word>(0x7F * kOnes);
+  const Word from_a = low7 + static_cast<Word>((0x80 - 'A') * kOnes);
+  const Word past_z = low7 + static_cast<Word>((0x80 - 'Z' - 1) * kOnes);
+  const Word upper = from_a & ~past_z & ~w & static_cast<Word>(0x80 * kOnes);
+  return w | (upper >> 2);
+}
+
+// Whether the sizeof(Word) bytes at x and y are the same (or, with kLower, the same once
+// lower case), in one comparison.
+template <typename Word, bool kLower>
 bool same_bytes(const char* x, const char* y) {
   Word u, v;
   std::memcpy(&u, x, sizeof u);
   std::memcpy(&v, y, sizeof v);
+  if constexpr (kLower) return ascii_lower(u) == ascii_lower(v);
   return u == v;
+}
+
+// The same for `size` bytes, at least four, a few at a time (the first and last four or
+// eight may overlap). False for fewer than four.
+template <bool kLower>
+bool same_chunks(const char* x, const char* y, std::size_t size) {
+  if (size >= 8) {
+    std::size_t i = 0;
+    while (i + 8 < size && same_bytes<std::uint64_t, kLower>(x + i, y + i)) i += 8;
+    return i + 8 >= size && same_bytes<std::uint64_t, kLower>(x + size - 8, y + size - 8);
+  }
+  return size >= 4 && same_bytes<std::uint32_t, kLower>(x, y) && same_bytes<std::uint32_t, kLower>(x + size - 4, y + size - 4);
 }
 
 // lower(excerpt(text, a, a_end)) == lower(excerpt(text, b, b_end)), without making either.
 // Asked of every keyword match against the mentions its rule has kept.
-bool same_words(std::string_view text, std::size_t a, std::size_t a_end, std::size_t b, std::size_t b_end) {
-  const std::size_t size = std::min<std::size_t>(a_end - a, kExcerpt);
-  if (size != std::min<std::size_t>(b_end - b, kExcerpt)) return false;
+// Not inlined: in RuleBook::scan it made GCC call more of the rest out of line (a size
+// check there first, to spare the call, cost more than it saved: most repeats are).
+[[gnu::noinline]] bool same_words(std::string_view text, std::size_t a, std::size_t a_end, std::size_t b, std::size_t b_end) {
+  const std::size_t size = excerpt_size(a, a_end);
+  if (size != excerpt_size(b, b_end)) return false;
   const char* x = text.data() + a;
   const char* y = text.data() + b;
-  // Most repeats are spelt the same ("bin" ten times in a letter): the bytes are compared
-  // a few at a time first (the first and last four or eight may overlap), and only a
-  // difference is looked up byte by byte.
-  if (size >= 8) {
-    std::size_t i = 0;
-    while (i + 8 < size && same_bytes<std::uint64_t>(x + i, y + i)) i += 8;
-    if (i + 8 >= size && same_bytes<std::uint64_t>(x + size - 8, y + size - 8)) return true;
-  } else if (size >= 4 && same_bytes<std::uint32_t>(x, y) && same_bytes<std::uint32_t>(x + size - 4, y + size - 4)) {
-    return true;
-  }
+  // Most repeats are spelt the same ("bin" ten times in a letter), or differ only in case
+  // ("Complaint" in the subject, "complaint" in every paragraph): the bytes are compared a
+  // few at a time first, as they are, then in lower case (the same once lower case is
+  // the same once folded too: tidy() changes no letter). Only what still differs is
+  // looked up byte by byte.
+  if (same_chunks<false>(x, y, size) || same_chunks<true>(x, y, size)) return true;
   for (std::size_t i = 0; i < size; ++i) {
     if (x[i] != y[i] && kFolded[static_cast<unsigned char>(x[i])] != kFolded[static_cast<unsigned char>(y[i])]) return false;
   }
