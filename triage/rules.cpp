@@ -593,6 +593,7 @@ void RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses, Hits& 
                          in.text.find("\xC5\xBF") != std::string_view::npos;
   Scratch& work = scratch();
   auto& found = work.found;
+  bool counted = false;  // work.rules holds the rules of `found`, each once, ascending
   out.found.reserve(8);
   out.rules.reserve(8);
   if (!odd_folds) {
@@ -600,6 +601,7 @@ void RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses, Hits& 
     if (found.size() >= kCountedSortFrom) {
       // Rules and their exclude phrases (rules_.size() + the rule's index).
       sort_hits(found, 2 * rules_.size(), work);
+      counted = true;
     } else {
       // Per rule, leftmost first, then the first listed keyword: RE2's leftmost-first
       // order. The pattern triggers sort last. The rule and the start as one 64-bit key (a
@@ -697,8 +699,13 @@ void RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses, Hits& 
   // Every rule with something to look at, in order: its keywords, then its patterns, then
   // the sender and the mailbox.
   auto& todo = work.todo;
-  for (const auto& o : keywords)
-    if (todo.empty() || todo.back() != o.rule) todo.push_back(o.rule);
+  if (counted) {
+    for (const std::uint32_t r : work.rules)
+      if (r < rules_.size()) todo.push_back(r);
+  } else {
+    for (const auto& o : keywords)
+      if (todo.empty() || todo.back() != o.rule) todo.push_back(o.rule);
+  }
   for (const int h : hits) todo.push_back(static_cast<std::uint32_t>(entries_[static_cast<std::size_t>(h)].rule));
   if (odd_folds) {
     for (std::size_t r = 0; r < rules_.size(); ++r)
