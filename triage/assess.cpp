@@ -148,9 +148,10 @@ enum IntentRule { kCompliment, kComment, kNextStage, kWithdrawal, kAnonymous, kC
 namespace {
 // What a scan reads and finds, kept by each thread from one message to the next: the text
 // and the lists of hits were three allocations a message (issue 5). Valid until the
-// thread's next scan; a Scanned refers to them.
+// thread's next scan; a Scanned refers to them. The text's bytes are only ever grown,
+// never cleared: a std::string's appends cost more than the copies themselves.
 struct ScanBuffers {
-  std::string text;
+  std::vector<char> text;
   Hits hits;
 };
 ScanBuffers& scan_buffers() {
@@ -216,11 +217,14 @@ Triager::Triager(const config::TriageConfig& cfg) : rules_(effective_rules(cfg))
 Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageContext& ctx, const std::string& mailbox,
                                bool want_near_misses) const {
   (void)ctx;
-  auto& [text, hits] = scan_buffers();
+  auto& [buffer, hits] = scan_buffers();
   const std::string_view body = triage_text(msg);
-  text.clear();
-  text.reserve(msg.subject.size() + 1 + body.size());
-  text.append(msg.subject).append("\n").append(body);
+  const std::size_t size = msg.subject.size() + 1 + body.size();
+  if (buffer.size() < size) buffer.resize(size);
+  std::copy(msg.subject.begin(), msg.subject.end(), buffer.begin());
+  buffer[msg.subject.size()] = '\n';
+  std::copy(body.begin(), body.end(), buffer.begin() + static_cast<std::ptrdiff_t>(msg.subject.size() + 1));
+  const std::string_view text(buffer.data(), size);
   Scanned s{.text = text, .hits = hits};
   s.body_at = msg.subject.size() + 1;
   s.book = &book_;
