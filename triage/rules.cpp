@@ -92,9 +92,9 @@ bool same_chunks(const char* x, const char* y, std::size_t size) {
   const char* y = text.data() + b;
   // Most repeats are spelt the same ("bin" ten times in a letter), or differ only in case
   // ("Complaint" in the subject, "complaint" in every paragraph): the bytes are compared a
-  // few at a time first, as they are, then in lower case (the same once lower case is
-  // the same once folded too: tidy() changes no letter). Only what still differs is
-  // looked up byte by byte.
+  // few at a time first, as they are, then in lower case (bytes the same in lower case
+  // are the same folded too: tidy() changes no letter). Only what still differs is looked
+  // up byte by byte.
   if (same_chunks<false>(x, y, size) || same_chunks<true>(x, y, size)) return true;
   for (std::size_t i = 0; i < size; ++i) {
     if (x[i] != y[i] && kFolded[static_cast<unsigned char>(x[i])] != kFolded[static_cast<unsigned char>(y[i])]) return false;
