@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <span>
@@ -41,15 +42,60 @@ constexpr auto kFolded = [] {
   return folded;
 }();
 
+// The size of excerpt(text, begin, end).
+constexpr std::size_t excerpt_size(std::size_t begin, std::size_t end) { return std::min<std::size_t>(end - begin, kExcerpt); }
+
+// c_lower of each byte of `w` at once: 0x20 added to each byte from 'A' to 'Z' (bit 7 of
+// each byte's low seven bits plus a constant says whether it is at least 'A', or more
+// than 'Z'; no sum carries into the next byte).
+template <typename Word>
+Word ascii_lower(Word w) {
+  constexpr Word kOnes = static_cast<Word>(~Word{0}) / 0xFF;
+  const Word low7 = w & static_cast<Word>(0x7F * kOnes);
+  const Word from_a = low7 + static_cast<Word>((0x80 - 'A') * kOnes);
+  const Word past_z = low7 + static_cast<Word>((0x80 - 'Z' - 1) * kOnes);
+  const Word upper = from_a & ~past_z & ~w & static_cast<Word>(0x80 * kOnes);
+  return w | (upper >> 2);
+}
+
+// Whether the sizeof(Word) bytes at x and y are the same (or, with kLower, the same once
+// lower case), in one comparison.
+template <typename Word, bool kLower>
+bool same_bytes(const char* x, const char* y) {
+  Word u, v;
+  std::memcpy(&u, x, sizeof u);
+  std::memcpy(&v, y, sizeof v);
+  if constexpr (kLower) return ascii_lower(u) == ascii_lower(v);
+  return u == v;
+}
+
+// The same for `size` bytes, at least four, a few at a time (the first and last four or
+// eight may overlap). False for fewer than four.
+template <bool kLower>
+bool same_chunks(const char* x, const char* y, std::size_t size) {
+  if (size >= 8) {
+    std::size_t i = 0;
+    while (i + 8 < size && same_bytes<std::uint64_t, kLower>(x + i, y + i)) i += 8;
+    return i + 8 >= size && same_bytes<std::uint64_t, kLower>(x + size - 8, y + size - 8);
+  }
+  return size >= 4 && same_bytes<std::uint32_t, kLower>(x, y) && same_bytes<std::uint32_t, kLower>(x + size - 4, y + size - 4);
+}
+
 // lower(excerpt(text, a, a_end)) == lower(excerpt(text, b, b_end)), without making either.
 // Asked of every keyword match against the mentions its rule has kept.
-bool same_words(std::string_view text, std::size_t a, std::size_t a_end, std::size_t b, std::size_t b_end) {
-  const std::size_t size = std::min<std::size_t>(a_end - a, kExcerpt);
-  if (size != std::min<std::size_t>(b_end - b, kExcerpt)) return false;
+// Not inlined: in RuleBook::scan it made GCC call more of the rest out of line (a size
+// check there first, to spare the call, cost more than it saved: most repeats are).
+[[gnu::noinline]] bool same_words(std::string_view text, std::size_t a, std::size_t a_end, std::size_t b, std::size_t b_end) {
+  const std::size_t size = excerpt_size(a, a_end);
+  if (size != excerpt_size(b, b_end)) return false;
   const char* x = text.data() + a;
   const char* y = text.data() + b;
-  // Most repeats are spelt the same ("bin" ten times in a letter): equal bytes are not
-  // looked up.
+  // Most repeats are spelt the same ("bin" ten times in a letter), or differ only in case
+  // ("Complaint" in the subject, "complaint" in every paragraph): the bytes are compared a
+  // few at a time first, as they are, then in lower case (bytes the same in lower case
+  // are the same folded too: tidy() changes no letter). Only what still differs is looked
+  // up byte by byte.
+  if (same_chunks<false>(x, y, size) || same_chunks<true>(x, y, size)) return true;
   for (std::size_t i = 0; i < size; ++i) {
     if (x[i] != y[i] && kFolded[static_cast<unsigned char>(x[i])] != kFolded[static_cast<unsigned char>(y[i])]) return false;
   }
@@ -195,10 +241,12 @@ bool read_sequence(std::string_view p, std::size_t& i, std::vector<std::string>&
 // them for every message cost a tenth of a short message's triage (issue 5). Cleared,
 // not freed: a long text's lists stay as large as the longest text's.
 struct Scratch {
-  std::vector<KeywordTrie::Hit> found;
+  std::vector<KeywordTrie::Hit> found, sorted;
   std::vector<std::size_t> triggered_at;
   std::vector<int> hits, matched;
   std::vector<std::uint32_t> todo;
+  std::vector<std::uint32_t> count;  ///< per rule, for sort_hits: all zero between calls
+  std::vector<std::uint32_t> rules;  ///< the rules sort_hits counted
 };
 
 Scratch& scratch() {
@@ -209,6 +257,64 @@ Scratch& scratch() {
   s.matched.clear();
   s.todo.clear();
   return s;
+}
+
+// Fewer hits than this are sorted by comparison (sort_hits counts first).
+constexpr std::size_t kCountedSortFrom = 16;
+
+// The trie's hits by rule (the pattern triggers, of no rule, last), then start, then
+// keyword: RE2's leftmost-first order per rule. Every rule and exclude phrase numbers
+// below `rules`. The hits of a long text fall to a few rules, most of them many times over
+// ("missed" in every paragraph), so they are counted by rule and placed, and only each
+// rule's few are compared: one sort of them all by comparison cost as much as the rest of
+// the scan of a long text. A short text's few hits cost less to sort as they are.
+void sort_hits(std::vector<KeywordTrie::Hit>& found, std::size_t rules, Scratch& work) {
+  auto& count = work.count;
+  if (count.size() < rules + 1) count.resize(rules + 1, 0);
+  const auto bucket = [&](const KeywordTrie::Hit& h) { return h.rule < rules ? h.rule : static_cast<std::uint32_t>(rules); };
+  auto& counted = work.rules;
+  counted.clear();
+  for (const auto& h : found)
+    if (count[bucket(h)]++ == 0) counted.push_back(bucket(h));
+  std::sort(counted.begin(), counted.end());
+  std::uint32_t at = 0;
+  for (const std::uint32_t r : counted) {
+    const std::uint32_t n = count[r];
+    count[r] = at;  // where its hits go
+    at += n;
+  }
+  auto& sorted = work.sorted;
+  sorted.resize(found.size());
+  for (const auto& h : found) sorted[count[bucket(h)]++] = h;
+  // A start fits 32 bits, as in Found.
+  const auto by_start = [](const KeywordTrie::Hit& a, const KeywordTrie::Hit& b) {
+    const auto sa = static_cast<std::uint32_t>(a.begin), sb = static_cast<std::uint32_t>(b.begin);
+    return sa < sb || (sa == sb && a.keyword < b.keyword);
+  };
+  // A rule's hits come from the trie's two streams, interleaved, each in order of its end:
+  // few are out of place, and each is moved back to its place, unless there are so many
+  // that a sort's n log n is less.
+  auto from = sorted.begin();
+  for (const std::uint32_t r : counted) {
+    const auto to = sorted.begin() + count[r];
+    if (to - from > 64) {
+      std::sort(from, to, by_start);
+    } else {
+      for (auto i = from + 1; i < to; ++i) {
+        if (!by_start(*i, i[-1])) continue;
+        const KeywordTrie::Hit h = *i;
+        auto j = i;
+        do {
+          *j = j[-1];
+          --j;
+        } while (j != from && by_start(h, j[-1]));
+        *j = h;
+      }
+    }
+    from = to;
+    count[r] = 0;
+  }
+  found.swap(sorted);
 }
 
 // How far either side of a keyword match its rule's exclude phrases are looked for.
@@ -298,9 +404,18 @@ std::vector<std::string> pattern_triggers(std::string_view p) {
 }
 
 bool negated_before(std::string_view text, std::size_t at) {
-  static const std::array<std::string_view, 16> kNegators = {
-      "not", "no", "never", "nobody", "nothing", "none", "neither", "nor", "without", "hardly",
-      "cannot", "no-one", "noone", "nor", "wasnt", "didnt"};
+  // Each negator's eight bytes, zero after its end (none is longer): a word is one of
+  // them if its first eight bytes, as one number, are. A comparison of views was a call
+  // to compare bytes.
+  static constexpr auto kNegators = [] {
+    constexpr std::string_view words[] = {"not",    "no",     "never", "nobody", "nothing", "none",  "neither", "nor",
+                                          "without", "hardly", "cannot", "no-one", "noone",   "wasnt", "didnt"};
+    std::array<std::uint64_t, std::size(words)> packed{};
+    for (std::size_t i = 0; i < packed.size(); ++i)
+      for (std::size_t k = 0; k < words[i].size(); ++k)
+        packed[i] |= std::uint64_t{static_cast<unsigned char>(words[i][k])} << (8 * k);
+    return packed;
+  }();
   // What the walk back makes of each byte, by one look-up: a blank between words, the
   // end of the previous clause, a byte of a word ("no-one" has a hyphen), or other.
   enum : unsigned char { kOther, kBlank, kClauseEnd, kWord };
@@ -349,7 +464,8 @@ bool negated_before(std::string_view text, std::size_t at) {
     const std::string_view last3(tail.data(), tail.size());  // compared only when length >= 3
     if (length == 3 && last3 == "but") return false;
     if (length > 3 && last3 == "n't") return true;
-    const std::string_view w(bare.data(), std::min(bare_length, kLongest));
+    std::uint64_t w = 0;  // as kNegators has them: bare's bytes are zero after its end
+    for (std::size_t k = 0; k < kLongest; ++k) w |= std::uint64_t{static_cast<unsigned char>(bare[k])} << (8 * k);
     if (bare_length <= kLongest && std::find(kNegators.begin(), kNegators.end(), w) != kNegators.end()) return true;
   }
   return false;
@@ -437,12 +553,14 @@ std::span<const Found> Hits::operator[](std::size_t i) const {
 
 Fired RuleBook::fired(const Found& f, std::string_view text) const {
   const std::string& rule = rules_[f.rule].spec.name;
+  // Views, not C strings: their length is known, with no strlen per reason.
+  using namespace std::string_view_literals;
   switch (f.how) {
-    case Found::How::kKeyword: return {rule, "keyword", excerpt(text, f.begin, f.end)};
-    case Found::How::kPattern: return {rule, "pattern", excerpt(text, f.begin, f.end)};
-    case Found::How::kAddress: return {rule, "address", *f.value};
-    case Found::How::kDomain: return {rule, "domain", *f.value};
-    case Found::How::kMailbox: return {rule, "mailbox", *f.value};
+    case Found::How::kKeyword: return {rule, std::string("keyword"sv), excerpt(text, f.begin, f.end)};
+    case Found::How::kPattern: return {rule, std::string("pattern"sv), excerpt(text, f.begin, f.end)};
+    case Found::How::kAddress: return {rule, std::string("address"sv), *f.value};
+    case Found::How::kDomain: return {rule, std::string("domain"sv), *f.value};
+    case Found::How::kMailbox: return {rule, std::string("mailbox"sv), *f.value};
   }
   return {rule, "", ""};
 }
@@ -461,6 +579,13 @@ std::span<const Hits::Rule> Hits::in(std::size_t first, std::size_t last) const 
 
 Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const {
   Hits out;
+  scan(in, near_misses, out);
+  return out;
+}
+
+void RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses, Hits& out) const {
+  out.found.clear();
+  out.rules.clear();
   const re2::StringPiece text(in.text.data(), in.text.size());
 
   // (?i) also folds K (U+212A) to k and ſ (U+017F) to s; text with either is read by RE2.
@@ -468,19 +593,26 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
                          in.text.find("\xC5\xBF") != std::string_view::npos;
   Scratch& work = scratch();
   auto& found = work.found;
+  bool counted = false;  // work.rules holds the rules of `found`, each once, ascending
   out.found.reserve(8);
   out.rules.reserve(8);
   if (!odd_folds) {
     trie_->find(in.text, found);
-    // Per rule, leftmost first, then the first listed keyword: RE2's leftmost-first order.
-    // The pattern triggers sort last.
-    // The rule and the start as one 64-bit key (a start fits 32 bits, as in Found): one
-    // comparison where the three fields' were a chain of mispredicted branches.
-    const auto key = [](const KeywordTrie::Hit& h) { return std::uint64_t{h.rule} << 32 | static_cast<std::uint32_t>(h.begin); };
-    std::sort(found.begin(), found.end(), [&](const KeywordTrie::Hit& a, const KeywordTrie::Hit& b) {
-      const std::uint64_t ka = key(a), kb = key(b);
-      return ka < kb || (ka == kb && a.keyword < b.keyword);
-    });
+    if (found.size() >= kCountedSortFrom) {
+      // Rules and their exclude phrases (rules_.size() + the rule's index).
+      sort_hits(found, 2 * rules_.size(), work);
+      counted = true;
+    } else {
+      // Per rule, leftmost first, then the first listed keyword: RE2's leftmost-first
+      // order. The pattern triggers sort last. The rule and the start as one 64-bit key (a
+      // start fits 32 bits, as in Found): one comparison where the three fields' were a
+      // chain of mispredicted branches.
+      const auto key = [](const KeywordTrie::Hit& h) { return std::uint64_t{h.rule} << 32 | static_cast<std::uint32_t>(h.begin); };
+      std::sort(found.begin(), found.end(), [&](const KeywordTrie::Hit& a, const KeywordTrie::Hit& b) {
+        const std::uint64_t ka = key(a), kb = key(b);
+        return ka < kb || (ka == kb && a.keyword < b.keyword);
+      });
+    }
   }
   // The word starts where a pattern trigger was seen, descending, once each.
   auto& triggered_at = work.triggered_at;
@@ -531,15 +663,17 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   std::sort(hits.begin(), hits.end());
   hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
 
-  // One keyword match of rule `r`, whose entries start at out.found[first], at [begin, end):
-  // kept unless excluded or negated; true once enough distinct mentions are kept.
-  const auto keyword_match = [&](std::uint32_t r, std::size_t first, std::size_t begin, std::size_t end) {
+  // Whether the words at [begin, end) are a mention already kept, of the rule whose
+  // entries start at out.found[first].
+  const auto kept = [&](std::size_t first, std::size_t begin, std::size_t end) {
+    return std::any_of(out.found.begin() + static_cast<std::ptrdiff_t>(first), out.found.end(),
+                       [&](const Found& f) { return same_words(in.text, f.begin, f.end, begin, end); });
+  };
+  // One keyword match of rule `r`, whose entries start at out.found[first], at [begin, end),
+  // a mention already kept or not (`again`): kept unless excluded or negated; true once
+  // enough distinct mentions are kept.
+  const auto keyword_match = [&](std::uint32_t r, std::size_t first, std::size_t begin, std::size_t end, bool again) {
     const Compiled& rule = rules_[r];
-    const auto mine = out.found.begin() + static_cast<std::ptrdiff_t>(first);
-    const bool again = std::any_of(mine, out.found.end(), [&](const Found& f) { return same_words(in.text, f.begin, f.end, begin, end); });
-    // Words already kept for this rule change nothing whether negated or not; only explain
-    // wants to hear about each negated or excluded mention ("bin" ten times in a letter).
-    if (again && !near_misses) return false;
     if (rule.exclude) {
       // An exclude phrase that covers this match cancels it ("an assault on common sense").
       std::optional<bool> cut;
@@ -565,7 +699,13 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
   // Every rule with something to look at, in order: its keywords, then its patterns, then
   // the sender and the mailbox.
   auto& todo = work.todo;
-  for (const auto& o : keywords) todo.push_back(o.rule);
+  if (counted) {
+    for (const std::uint32_t r : work.rules)
+      if (r < rules_.size()) todo.push_back(r);
+  } else {
+    for (const auto& o : keywords)
+      if (todo.empty() || todo.back() != o.rule) todo.push_back(o.rule);
+  }
   for (const int h : hits) todo.push_back(static_cast<std::uint32_t>(entries_[static_cast<std::size_t>(h)].rule));
   if (odd_folds) {
     for (std::size_t r = 0; r < rules_.size(); ++r)
@@ -591,7 +731,12 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
       for (; next_found != keywords.end() && next_found->rule == r; ++next_found) {
         if (next_found->begin < pos) continue;
         pos = next_found->end;
-        if (keyword_match(r, first, next_found->begin, next_found->end)) break;
+        // Words already kept for this rule change nothing whether negated or not; only
+        // explain wants to hear about each negated or excluded mention ("bin" ten times in
+        // a letter).
+        const bool again = kept(first, next_found->begin, next_found->end);
+        if (again && !near_misses) continue;
+        if (keyword_match(r, first, next_found->begin, next_found->end, again)) break;
       }
     } else if (set_keywords || (rule.keywords && (odd_folds || all))) {
       std::size_t pos = 0;
@@ -600,7 +745,9 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
         const auto begin = static_cast<std::size_t>(m.data() - text.data());
         const auto end = begin + m.size();
         pos = end > begin ? end : begin + 1;
-        if (keyword_match(r, first, begin, end)) break;
+        const bool again = kept(first, begin, end);
+        if (again && !near_misses) continue;
+        if (keyword_match(r, first, begin, end, again)) break;
       }
     }
     for (; next_hit != hits.end() && entries_[static_cast<std::size_t>(*next_hit)].rule == r; ++next_hit) {
@@ -626,7 +773,6 @@ Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const 
     if (out.found.size() > first)
       out.rules.push_back({r, static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(out.found.size())});
   }
-  return out;
 }
 
 }  // namespace complaintd::triage

@@ -96,6 +96,8 @@ class RuleBook {
   /// What fired, rule by rule in the order given. `near_misses` collects keyword matches
   /// dropped for negation or an `exclude` phrase, for explain.
   [[nodiscard]] Hits scan(const ScanInput& in, std::vector<Fired>* near_misses) const;
+  /// The same into `out`, whose lists keep their capacity from one message to the next.
+  void scan(const ScanInput& in, std::vector<Fired>* near_misses, Hits& out) const;
 
   /// What `f`, found by scanning `text`, says: the rule's name, how, and the text matched
   /// (an excerpt) or the rule's address, domain or mailbox.
