@@ -218,7 +218,10 @@ Triager::Triager(const config::TriageConfig& cfg) : rules_(effective_rules(cfg))
 Triager::Scanned Triager::scan(const parser::InboundMessage& msg, const TriageContext& ctx, const std::string& mailbox,
                                bool want_near_misses) const {
   (void)ctx;
-  auto& [buffer, hits] = scan_buffers();
+  // Named, not a structured binding: clang 14 lets no lambda capture one (group, below).
+  ScanBuffers& buffers = scan_buffers();
+  std::vector<char>& buffer = buffers.text;
+  Hits& hits = buffers.hits;
   const std::string_view body = triage_text(msg);
   const std::size_t size = msg.subject.size() + 1 + body.size();
   if (buffer.size() < size) buffer.resize(size);
