@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets with clang (only the modules they need) and runs each for a
 # short while on its seeds: the parser on tests/fixtures/parser (and the regression inputs
 # of earlier crashes), the fast HTML reader against gumbo on tests/fixtures/html, the
-# config loader on the example configurations.
+# config loader on the example configurations, the keyword trie against RE2 on the labelled
+# set's mail.
 #   FUZZ_SECONDS=600 scripts/fuzz.sh     # longer runs by hand
 # A crash leaves its input in $build/artifacts/; add it to tests/fixtures/parser/fuzz/
 # (parser_tests replays that folder) once fixed.
@@ -15,11 +16,11 @@ jobs=$(nproc)
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DCOMPLAINTD_FUZZ=ON -DCOMPLAINTD_TESTS=OFF >/dev/null
-cmake --build "$build" --target parse_fuzz config_fuzz html_fuzz -j"$jobs"
+cmake --build "$build" --target parse_fuzz config_fuzz html_fuzz triage_fuzz -j"$jobs"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/parse" "$work/config" "$work/config-seeds" "$work/html" "$build/artifacts"
+mkdir -p "$work/parse" "$work/config" "$work/config-seeds" "$work/html" "$work/triage" "$build/artifacts"
 find examples -name '*.toml' -exec cp {} "$work/config-seeds/" \;
 
 # Leaks are reported by the unit tests under ASan; here they would stop a run early.
@@ -56,4 +57,7 @@ fuzz html_fuzz -max_len=8192 -dict=fuzz/html.dict "$work/html" tests/fixtures/ht
 
 echo "fuzz: config_fuzz for ${seconds}s"
 fuzz config_fuzz -max_len=16384 "$work/config" "$work/config-seeds"
+
+echo "fuzz: triage_fuzz for ${seconds}s (the keyword trie against RE2)"
+fuzz triage_fuzz -max_len=4096 "$work/triage" tests/data/triage/mail
 echo "fuzz: no crashes"
