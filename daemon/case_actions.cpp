@@ -142,11 +142,7 @@ bool answer_allowed(store::Tx& tx, const Runtime& rt, const store::CaseRow& c, c
                     const std::string& to, triage::Instant now) {
   const auto& limit = rt.config.auto_replies;
   if (limit.max_per_address <= 0 || !triage::is_automatic_answer(event)) return true;
-  std::vector<triage::EarlierLetter> earlier;
-  for (const auto& [kind, at] : tx.letters_to(to, triage::iso_instant(now - triage::answer_window(limit)))) {
-    if (auto t = triage::parse_iso_instant(at)) earlier.push_back({kind, *t});
-  }
-  const auto verdict = triage::decide_answer(limit, earlier, now);
+  const auto verdict = triage::decide_answer(limit, letters_within(tx, to, triage::answer_window(limit), now), now);
   if (verdict.send) return true;
   const std::string within = config::to_string(limit.within);
   const std::string resumes = verdict.resumes_at ? triage::iso_instant(*verdict.resumes_at) : std::string("?");
@@ -160,6 +156,14 @@ bool answer_allowed(store::Tx& tx, const Runtime& rt, const store::CaseRow& c, c
 }
 
 }  // namespace
+
+std::vector<triage::EarlierLetter> letters_within(store::Tx& tx, const std::string& to, std::chrono::seconds window,
+                                                  triage::Instant now) {
+  std::vector<triage::EarlierLetter> earlier;
+  for (const auto& [kind, at] : tx.letters_to(to, triage::iso_instant(now - window)))
+    if (auto t = triage::parse_iso_instant(at)) earlier.push_back({kind, *t});
+  return earlier;
+}
 
 std::string new_message_id(const std::string& reference, const std::string& kind, const std::string& from_address) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};

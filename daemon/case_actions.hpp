@@ -3,11 +3,14 @@
 // the Plan it returns is applied inside the caller's transaction — the case row, its
 // deadlines, its letters (rendered into the outbox) and its timeline, all or nothing.
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "daemon/runtime.hpp"
 #include "daemon/store/store.hpp"
+#include "triage/answer_limit.hpp"
 #include "triage/lifecycle.hpp"
 
 namespace complaintd::daemon {
@@ -28,6 +31,11 @@ Result<void> apply_plan(store::Tx& tx, const Runtime& rt, const store::CaseRow& 
 /// The context decide() runs in: the runtime's config, calendar and zone, `now`, and a
 /// real random source for the survey sample.
 triage::Context lifecycle_context(const Runtime& rt, triage::Instant now);
+
+/// The letters queued to `to` in the `window` before `now` (any status), for the limits of
+/// triage/answer_limit.hpp.
+std::vector<triage::EarlierLetter> letters_within(store::Tx& tx, const std::string& to, std::chrono::seconds window,
+                                                  triage::Instant now);
 
 /// A Message-ID for a letter: "<ref>.<kind>.<random>@<our domain>".
 std::string new_message_id(const std::string& reference, const std::string& kind, const std::string& from_address);

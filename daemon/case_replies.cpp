@@ -82,17 +82,20 @@ Result<void> tell(store::Tx& tx, const Runtime& rt, const store::CaseRow& c, con
   return apply_plan(tx, rt, c.id, p, now);
 }
 
-/// The staff confirmation, unless `msg` answers one of ours and kConfirmationLimit
-/// confirmations went to that address within the hour (triage/answer_limit.hpp): then the
-/// case's timeline and the log say so, and nothing is sent.
-Result<void> confirm(store::Tx& tx, const Runtime& rt, const store::CaseRow& c, const parser::InboundMessage& msg,
+/// Whether `msg` replies to one of our staff confirmations.
+bool answers_confirmation(store::Tx& tx, const parser::InboundMessage& msg) {
+  return tx.outbox_kind(msg.in_reply_to) == std::optional<std::string>("staff_confirmation");
+}
+
+/// The staff confirmation, unless it would answer a reply to one of ours (`in_answer`) and
+/// kConfirmationLimit confirmations went to that address within the hour
+/// (triage/answer_limit.hpp): then the case's timeline and the log say so, and nothing is sent.
+Result<void> confirm(store::Tx& tx, const Runtime& rt, const store::CaseRow& c, bool in_answer,
                      const config::Person& to, std::map<std::string, std::string> fields, triage::Instant now) {
-  if (tx.outbox_kind(msg.in_reply_to) == std::optional<std::string>("staff_confirmation")) {
+  if (in_answer) {
     const auto& limit = triage::kConfirmationLimit;
-    std::vector<triage::EarlierLetter> earlier;
-    for (const auto& [kind, at] : tx.letters_to(to.address, triage::iso_instant(now - triage::answer_window(limit))))
-      if (auto t = triage::parse_iso_instant(at)) earlier.push_back({kind, *t});
-    const auto verdict = triage::decide_confirmation(earlier, now);
+    const auto verdict =
+        triage::decide_confirmation(letters_within(tx, to.address, triage::answer_window(limit), now), now);
     if (!verdict.send) {
       const std::string resumes = verdict.resumes_at ? triage::iso_instant(*verdict.resumes_at) : std::string("?");
       tx.insert_event(c.id, triage::iso_instant(now), "letter-withheld",
@@ -170,12 +173,12 @@ class StaffReply {
     spdlog::info("case={} event=staff-reply from={} commands={}", c.reference, sender_, cmds.commands.size());
     // A plain note in answer to our own confirmation is what an auto-responder writes:
     // kept, not answered, so two machines cannot write to each other for ever.
-    if (cmds.empty() && tx_.outbox_kind(msg_.in_reply_to) == std::optional<std::string>("staff_confirmation"))
-      return out;
+    const bool in_answer = answers_confirmation(tx_, msg_);
+    if (cmds.empty() && in_answer) return out;
     auto fields = status_fields(*after);
     fields["ok"] = "yes";
     fields["changes"] = join(changes);
-    if (auto r = confirm(tx_, rt_, *after, msg_, person_, fields, now_); !r) return r.error();
+    if (auto r = confirm(tx_, rt_, *after, in_answer, person_, fields, now_); !r) return r.error();
     return out;
   }
 
@@ -187,7 +190,7 @@ class StaffReply {
     auto fields = status_fields(c);
     fields["ok"] = "";
     fields["problems"] = join(problems);
-    if (auto r = confirm(tx_, rt_, c, msg_, person_, fields, now_); !r) return r.error();
+    if (auto r = confirm(tx_, rt_, c, answers_confirmation(tx_, msg_), person_, fields, now_); !r) return r.error();
     return CaseMessageOutcome{c.reference, "staff-commands-refused", join(problems)};
   }
 
@@ -418,7 +421,7 @@ Result<CaseMessageOutcome> handle_case_message(store::Tx& tx, const Runtime& rt,
         {"problems", "- it did not come through the reply address of a letter about the case, and that address "
                      "is what gives a reply its authority (anybody can write your name in From). Reply to the "
                      "referral, or to this letter.\n"}};
-    if (tx.outbox_kind(msg.in_reply_to) != std::optional<std::string>("staff_confirmation")) {
+    if (!answers_confirmation(tx, msg)) {
       if (auto r = tell(tx, rt, c, "staff_confirmation", staff_person(rt, c, sender), fields, now); !r) return r.error();
     }
     return CaseMessageOutcome{c.reference, "staff-without-token", "a member of staff wrote without a reply token"};

@@ -570,13 +570,6 @@ void RuleBook::append(std::vector<Fired>& to, std::span<const Found> found, std:
   for (const auto& f : found) to.push_back(fired(f, text));
 }
 
-std::span<const Hits::Rule> Hits::in(std::size_t first, std::size_t last) const {
-  const auto by_rule = [](const Rule& r, std::size_t i) { return r.rule < i; };
-  const auto b = std::lower_bound(rules.begin(), rules.end(), first, by_rule);
-  const auto e = std::lower_bound(b, rules.end(), last, by_rule);
-  return {b, e};
-}
-
 Hits RuleBook::scan(const ScanInput& in, std::vector<Fired>* near_misses) const {
   Hits out;
   scan(in, near_misses, out);

@@ -82,8 +82,6 @@ struct Hits {
   [[nodiscard]] std::span<const Found> of(const Rule& r) const {
     return std::span<const Found>(found).subspan(r.begin, r.end - r.begin);
   }
-  /// The rules in [first, last) that fired.
-  [[nodiscard]] std::span<const Rule> in(std::size_t first, std::size_t last) const;
 };
 
 class RuleBook {
