@@ -7,6 +7,9 @@
 // complaint's. With COMPLAINTD_BENCH_CORPUS naming a directory of .eml files (e.g. the
 // real third-party mail in /work/shared/corpus: bounces, list posts, MIME oddities),
 // BM_*Corpus measure that mail too; the project does not ship such a corpus.
+// BM_*Delivered* are the labelled set as it arrives in an INBOX (bench/delivered_mail.hpp):
+// the same texts under the ~3 KB of headers every delivered message carries, sent as
+// text/plain (Plain) or, as webmail sends it, as text/plain and text/html (Alternative).
 
 #include <benchmark/benchmark.h>
 
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "bench/big_triage_config.hpp"
+#include "bench/delivered_mail.hpp"
 #include "bench/generated_mail.hpp"
 #include "parser/parse.hpp"
 #include "triage/assess.hpp"
@@ -60,6 +64,16 @@ const std::vector<std::string>& generated_mail() {
   static const std::vector<std::string> mail = [] {
     std::vector<std::string> out;
     for (int i = 0; i < 200; ++i) out.push_back(complaintd::bench::small_text(i));
+    return out;
+  }();
+  return mail;
+}
+
+template <complaintd::bench::Sent kSent>
+const std::vector<std::string>& delivered_mail() {
+  static const std::vector<std::string> mail = [] {
+    std::vector<std::string> out;
+    for (const auto& m : raw_mail()) out.push_back(complaintd::bench::delivered(m, static_cast<int>(out.size()), kSent));
     return out;
   }();
   return mail;
@@ -120,6 +134,26 @@ void BM_TriageGenerated(benchmark::State& state) {
   triage_each(state, parsed);
 }
 BENCHMARK(BM_TriageGenerated)->Unit(benchmark::kMillisecond);
+
+using complaintd::bench::Sent;
+
+void BM_ParseDeliveredPlain(benchmark::State& state) { parse_each(state, delivered_mail<Sent::kPlain>()); }
+BENCHMARK(BM_ParseDeliveredPlain)->Unit(benchmark::kMillisecond);
+
+void BM_TriageDeliveredPlain(benchmark::State& state) {
+  static const auto parsed = parse_all(delivered_mail<Sent::kPlain>());
+  triage_each(state, parsed);
+}
+BENCHMARK(BM_TriageDeliveredPlain)->Unit(benchmark::kMillisecond);
+
+void BM_ParseDeliveredAlternative(benchmark::State& state) { parse_each(state, delivered_mail<Sent::kAlternative>()); }
+BENCHMARK(BM_ParseDeliveredAlternative)->Unit(benchmark::kMillisecond);
+
+void BM_TriageDeliveredAlternative(benchmark::State& state) {
+  static const auto parsed = parse_all(delivered_mail<Sent::kAlternative>());
+  triage_each(state, parsed);
+}
+BENCHMARK(BM_TriageDeliveredAlternative)->Unit(benchmark::kMillisecond);
 
 void BM_CompileRules(benchmark::State& state) {
   static const auto cfg = big_triage_config();

@@ -2,8 +2,9 @@
 # Every benchmark, one after another, in one command (docs/PERFORMANCE.md says what each
 # measures and records the numbers):
 #   parse      bench/parse_vs_python.py: the parser against Python's email package
-#   triage     triage_bench: a 200-rule config, triage's share of parse time (also on
-#              the .eml files under $COMPLAINTD_BENCH_CORPUS when it is set)
+#   triage     triage_bench: a 200-rule config, triage's share of parse time (the
+#              labelled set bare and as delivered, generated complaints, and the .eml
+#              files under $COMPLAINTD_BENCH_CORPUS when it is set)
 #   scheduler  scheduler_bench 100000 10000: the next deadline, 10,000 due at once, memory
 #   ingest     bench/ingest_bench.py: end-to-end through real Dovecot and Postfix
 #   latency    bench/ack_latency.py: SMTP submission to acknowledgement, IDLE and polling

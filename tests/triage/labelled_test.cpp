@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "bench/delivered_mail.hpp"
 #include "parser/parse.hpp"
 #include "triage/assess.hpp"
 #include "triage/reference.hpp"
@@ -59,6 +60,13 @@ void count(Counts& c, bool expected, bool got) {
   else if (expected) ++c.fn;
 }
 
+std::string read(const std::string& file) {
+  std::ifstream in(fs::path(COMPLAINTD_SOURCE_DIR) / "tests/data/triage/mail" / file, std::ios::binary);
+  std::stringstream raw;
+  raw << in.rdbuf();
+  return raw.str();
+}
+
 TEST(LabelledSet, PrecisionAndRecallPerLabel) {
   const auto set = labels();
   ASSERT_GE(set.size(), 300u);
@@ -69,10 +77,7 @@ TEST(LabelledSet, PrecisionAndRecallPerLabel) {
   Counts fast_track;
   std::vector<std::string> misses;
   for (const auto& l : set) {
-    std::ifstream in(fs::path(COMPLAINTD_SOURCE_DIR) / "tests/data/triage/mail" / l.file, std::ios::binary);
-    std::stringstream raw;
-    raw << in.rdbuf();
-    const auto msg = parser::parse(raw.str());
+    const auto msg = parser::parse(read(l.file));
     AssessInput input;
     input.ctx.own_addresses = {"complaints@example.org"};
     // Every reference in the set names a real case.
@@ -117,6 +122,28 @@ TEST(LabelledSet, PrecisionAndRecallPerLabel) {
   }
   EXPECT_EQ(fast_track.recall(), 1.0) << "every fast-track incident must be found";
   EXPECT_EQ(intents["machine-mail"].recall(), 1.0) << "machine mail must never be answered";
+}
+
+// The same messages as they arrive in an INBOX (bench/delivered_mail.hpp, what triage_bench
+// measures): three Received, two DKIM signatures and the provider's headers above them, the
+// text quoted-printable, alone or beside its HTML. None of that may change a decision or
+// its reasons.
+TEST(LabelledSet, DeliveredMailIsTriagedAsTheBareMessage) {
+  config::Config cfg;
+  const Triager triager(cfg.triage);
+  AssessInput input;
+  input.ctx.own_addresses = {"complaints@example.org"};
+  int n = 0;
+  for (const auto& l : labels()) {
+    const std::string bare = read(l.file);
+    const auto expected = triage_events(triager.assess(cfg, parser::parse(bare), input));
+    for (const auto sent : {bench::Sent::kPlain, bench::Sent::kAlternative}) {
+      const auto msg = parser::parse(bench::delivered(bare, n++, sent));
+      EXPECT_TRUE(msg.defects.empty()) << l.file << ": " << msg.defects.front();
+      EXPECT_EQ(triage_events(triager.assess(cfg, msg, input)), expected)
+          << l.file << (sent == bench::Sent::kPlain ? " as text/plain" : " as multipart/alternative");
+    }
+  }
 }
 
 }  // namespace
