@@ -47,6 +47,21 @@ std::shared_ptr<const Runtime> load_or_report(const std::string& path) {
   return *rt;
 }
 
+// An instant option (tick, report and cases list take --at): "" is now, anything else must
+// parse, or the command is a usage error.
+bool read_instant(const std::string& text, std::optional<triage::Instant>& out) {
+  if (text.empty()) return true;
+  auto parsed = triage::parse_iso_instant(text);
+  if (!parsed) {
+    std::cerr << "--at: " << parsed.error().message << "\n";
+    return false;
+  }
+  out = *parsed;
+  return true;
+}
+
+triage::Instant now_in_seconds() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
 std::string read_stdin() {
   std::ios::sync_with_stdio(false);
   std::string data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
@@ -64,9 +79,9 @@ int cmd_run(const std::string& config_path, bool once) {
 }
 
 int cmd_tick(const std::string& config_path, const std::string& at_text) {
-  auto at = triage::parse_iso_instant(at_text);
-  if (!at) {
-    std::cerr << "--at: " << at.error().message << "\n";
+  std::optional<triage::Instant> at;
+  if (!read_instant(at_text, at) || !at) {
+    if (!at) std::cerr << "--at: an instant is required\n";
     return kExitUsage;
   }
   auto rt = load_or_report(config_path);
@@ -104,7 +119,7 @@ int cmd_ingest(const std::string& config_path) {
                   store.error().message);
     return kExitTempFail;
   }
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto now = now_in_seconds();
   auto outcome = ingest_guarded(**store, *rt, store::MessageLocation{}, raw, now);
   if (!outcome && !is_storage_failure(outcome.error())) {
     // Stored in quarantine is stored: the MTA must not retry a message that will fail the
@@ -179,14 +194,14 @@ std::unique_ptr<store::Store> open_store_for_reading(const std::string& config_p
   return std::move(*store);
 }
 
-int cmd_cases_list(const std::string& config_path, bool json, store::Store::CaseFilter filter, bool overdue) {
+int cmd_cases_list(const std::string& config_path, bool json, store::Store::CaseFilter filter, bool overdue,
+                   const std::string& at_text) {
+  std::optional<triage::Instant> at;
+  if (!read_instant(at_text, at)) return kExitUsage;
   int failed = kExitTempFail;
   auto store = open_store_for_reading(config_path, failed);
   if (!store) return failed;
-  if (overdue) {
-    filter.overdue_at =
-        triage::iso_instant(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
-  }
+  if (overdue) filter.overdue_at = triage::iso_instant(at.value_or(now_in_seconds()));
   auto cases = store->list_cases(filter);
   if (!cases) {
     std::cerr << cases.error().message << "\n";
@@ -357,7 +372,7 @@ int cmd_quarantine_replay(const std::string& config_path, std::int64_t id) {
     std::cerr << "cannot open the database: " << store.error().message << "\n";
     return kExitTempFail;
   }
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto now = now_in_seconds();
   auto outcome = replay_quarantined(**store, *rt, id, now);
   if (!outcome) {
     std::cerr << "replay failed, the message stays in quarantine: " << outcome.error().message << "\n";
@@ -377,14 +392,7 @@ int cmd_report(const std::string& config_path, const std::string& from_text, con
     return kExitUsage;
   }
   std::optional<triage::Instant> at;
-  if (!at_text.empty()) {
-    auto parsed = triage::parse_iso_instant(at_text);
-    if (!parsed) {
-      std::cerr << "--at: " << parsed.error().message << "\n";
-      return kExitUsage;
-    }
-    at = *parsed;
-  }
+  if (!read_instant(at_text, at)) return kExitUsage;
   auto rt = load_or_report(config_path);
   if (!rt) return kExitConfig;
   const auto first = std::chrono::floor<std::chrono::days>(*from);
@@ -402,7 +410,7 @@ int cmd_report(const std::string& config_path, const std::string& from_text, con
   }
   std::vector<std::string> stages;
   for (const auto& st : rt->config.stages) stages.push_back(st.name);
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto now = now_in_seconds();
   auto report = reports::build_report(*cases, first, last, stages, rt->calendar, rt->zone, at.value_or(now),
                                       rt->config.service.name);
   report.generated_at = triage::iso_instant(now);
@@ -417,7 +425,7 @@ int cmd_outbox_retry(const std::string& config_path, std::optional<std::int64_t>
   int failed = kExitTempFail;
   auto store = open_store_for_reading(config_path, failed);
   if (!store) return failed;
-  const auto now = triage::iso_instant(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  const auto now = triage::iso_instant(now_in_seconds());
   auto n = store->retry_outbox(id, now);
   if (!n) {
     std::cerr << n.error().message << "\n";
@@ -494,9 +502,12 @@ int main(int argc, char** argv) {
   cases_list->add_flag("--json", json, "Print JSON");
   complaintd::store::Store::CaseFilter case_filter;
   bool overdue = false;
+  std::string cases_at;
   std::string filter_stage, filter_manager, filter_category, filter_kind;
   cases_list->add_flag("--open", case_filter.open_only, "Only cases not yet closed or withdrawn");
-  cases_list->add_flag("--overdue", overdue, "Only cases whose response is late now");
+  auto* overdue_flag = cases_list->add_flag("--overdue", overdue, "Only cases whose response is late now (or --at)");
+  cases_list->add_option("--at", cases_at, "With --overdue: late as at this ISO 8601 instant, e.g. Friday 17:00")
+      ->needs(overdue_flag);
   cases_list->add_option("--stage", filter_stage, "Only cases at this stage, e.g. \"Stage 2\"");
   cases_list->add_option("--manager", filter_manager, "Only cases handled by this address");
   cases_list->add_option("--category", filter_category, "Only cases in this category");
@@ -546,8 +557,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);  // prints the message, or the help (code 0)
-    // A mistyped `argv=` in master.cf must not bounce the mail either (cmd_ingest).
-    return code != 0 && ingest->parsed() ? kExitTempFail : code;
+    if (code == 0) return kExitOk;
+    // A mistyped `argv=` in master.cf must not bounce the mail either (cmd_ingest). Any
+    // other command line CLI11 refuses is a usage error (sysexits' 64), not CLI11's own
+    // 101-115, which scripts cannot tell from a failure.
+    return ingest->parsed() ? kExitTempFail : kExitUsage;
   }
 
   try {
@@ -563,7 +577,7 @@ int main(int argc, char** argv) {
       case_filter.handler = set(filter_manager);
       case_filter.category = set(filter_category);
       case_filter.kind = set(filter_kind);
-      return cmd_cases_list(config_path, json, case_filter, overdue);
+      return cmd_cases_list(config_path, json, case_filter, overdue, cases_at);
     }
     if (*cases_show) return cmd_cases_show(config_path, reference);
     if (*outbox_list) return cmd_outbox_list(config_path, status);

@@ -181,6 +181,17 @@ class Reports(harness.MailTestCase):
         finally:
             with sqlite3.connect(self.dir / "complaintd.db") as db:
                 db.execute("UPDATE cases SET respond_by = ? WHERE reference = ?", (kept, every[2]))
+        # Two months on, the third complaint, open and never answered, is late; the first was
+        # answered in time. What a coordinator asks on Monday of Friday's deadlines.
+        later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.assertEqual(refs("--open"), [every[0], every[2]])
+        self.assertEqual(refs("--overdue", "--at", later), [every[2]])
+        self.assertEqual(refs("--overdue", "--at", "2020-01-01T00:00:00Z"), [])
+        for args, says in ((["--at", later], "--at requires --overdue"), (["--overdue", "--at", "friday"], "--at")):
+            r = subprocess.run([harness.complaintd_binary(), "cases", "list", *args, "--config", str(self.config)],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 64, r.stderr)   # usage errors, CLI11's own included
+            self.assertIn(says, r.stderr)
         self.assertEqual(refs("--manager", WENDY.upper()), [every[0]])  # the bins were routed to Wendy
         self.assertEqual(refs("--manager", TEAM), every[1:])
         self.assertEqual(refs("--manager", "nobody@example.test"), [])
