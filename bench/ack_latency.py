@@ -33,7 +33,6 @@ import smtplib
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 import harness  # noqa: E402
 
-COMPLAINTS = "complaints@example.test"
+COMPLAINTS = harness.COMPLAINTS
 CUSTOMERS = [f"ack{i}@example.test" for i in range(20)]
 IN_REPLY_TO = re.compile(rb"^In-Reply-To:\s*<([^>]+)>", re.I | re.M)
 LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})")
@@ -138,38 +137,21 @@ def run_mode(binary: str, servers: harness.MailServers, mode: str, count: int, p
     for user in [COMPLAINTS, *CUSTOMERS]:
         servers.clear_folder(user)
     work = Path(tempfile.mkdtemp(prefix=f"complaintd-ack-{mode}-"))
-    config = work / "complaintd.toml"
-    config.write_text(textwrap.dedent(f"""\
-        [service]
-        name = "Benchmark Council"
-        database = "{work / 'complaintd.db'}"
-        timezone = "Europe/London"
-        letters = "{ROOT / 'examples' / 'solihull-council' / 'letters'}"
+    config = harness.write_config(
+        work / "complaintd.toml", servers, name="Benchmark Council", database=work / "complaintd.db",
+        poll_interval=f"{poll_interval}s", mailbox_extra=f"idle = {'true' if mode == 'idle' else 'false'}",
+        extra=f"""
+            [calendar]
+            holidays_file = "{ROOT / 'examples' / 'calendars' / 'england-and-wales.txt'}"
 
-        [[mailbox]]
-        name = "complaints"
-        url = "imap://127.0.0.1:{servers.imap_port}"
-        username = "{COMPLAINTS}"
-        password = "pw"
-        address = "{COMPLAINTS}"
-        poll_interval = {poll_interval}
-        idle = {"true" if mode == "idle" else "false"}
+            [[stage]]
+            name = "Stage 1"
+            respond_within = "20 working days"
 
-        [smtp]
-        url = "smtp://127.0.0.1:{servers.smtp_port}"
-        from = "{COMPLAINTS}"
-
-        [calendar]
-        holidays_file = "{ROOT / 'examples' / 'calendars' / 'england-and-wales.txt'}"
-
-        [[stage]]
-        name = "Stage 1"
-        respond_within = "20 working days"
-
-        # 20 addresses stand for 200 customers: acknowledge every complaint.
-        [auto_replies]
-        max_per_address = 0
-        """))
+            # 20 addresses stand for 200 customers: acknowledge every complaint.
+            [auto_replies]
+            max_per_address = 0
+            """)
     maildirs = [Path(servers.dir) / "mail" / "example.test" / c.split("@")[0] for c in CUSTOMERS]
     watcher = MaildirWatcher(maildirs)
     watcher.scan()  # whatever is there already is not ours

@@ -24,7 +24,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 import harness  # noqa: E402
 
-COMPLAINTS = "complaints@example.test"
+COMPLAINTS = harness.COMPLAINTS
 CUSTOMERS = [f"customer{i}@example.test" for i in range(50)]
 TOPICS = ["Bins not collected", "Pothole on the high street", "Rude reply from the library",
           "Parking fine issued in error", "Council tax bill wrong", "Streetlight out for weeks",
@@ -143,34 +142,17 @@ def main() -> int:
     users = {COMPLAINTS: "pw", **{c: "pw" for c in CUSTOMERS}}
     with harness.MailServers(users=users) as servers:
         appended = append_all(servers, messages)
-        config = work / "complaintd.toml"
-        config.write_text(textwrap.dedent(f"""\
-            [service]
-            name = "Benchmark Council"
-            database = "{work / 'complaintd.db'}"
-            timezone = "Europe/London"
-            letters = "{ROOT / 'examples' / 'solihull-council' / 'letters'}"
+        config = harness.write_config(
+            work / "complaintd.toml", servers, name="Benchmark Council", database=work / "complaintd.db",
+            poll_interval=None, service_extra='log_level = "debug"',
+            extra=f"""
+                [calendar]
+                holidays_file = "{ROOT / 'examples' / 'calendars' / 'england-and-wales.txt'}"
 
-            log_level = "debug"
-
-            [[mailbox]]
-            name = "complaints"
-            url = "imap://127.0.0.1:{servers.imap_port}"
-            username = "{COMPLAINTS}"
-            password = "pw"
-            address = "{COMPLAINTS}"
-
-            [smtp]
-            url = "smtp://127.0.0.1:{servers.smtp_port}"
-            from = "{COMPLAINTS}"
-
-            [calendar]
-            holidays_file = "{ROOT / 'examples' / 'calendars' / 'england-and-wales.txt'}"
-
-            # 50 addresses stand for 10,000 customers: acknowledge every complaint.
-            [auto_replies]
-            max_per_address = 0
-            """))
+                # 50 addresses stand for 10,000 customers: acknowledge every complaint.
+                [auto_replies]
+                max_per_address = 0
+                """)
         start = time.monotonic()
         run, peak_kb, cpu_s = run_daemon([args.binary, "run", "--once", "--config", str(config)])
         elapsed = time.monotonic() - start

@@ -117,9 +117,11 @@ def config_text(servers: "MailServers | None" = None, *, name: str = "complaintd
                 database: str | os.PathLike = "complaintd.db", timezone: str | None = "Europe/London",
                 letters: str | os.PathLike | None = EXAMPLE_LETTERS, address: str = COMPLAINTS,
                 password: str = "pw", poll_interval: str | None = "1s", mailbox_extra: str = "",
-                extra: str = "", imap_port: int | None = None, smtp_port: int | None = None) -> str:
+                service_extra: str = "", extra: str = "", imap_port: int | None = None,
+                smtp_port: int | None = None) -> str:
     """A complaintd configuration with one mailbox and SMTP on `servers`, then `extra` (more
-    TOML, dedented); `mailbox_extra` adds keys to the [[mailbox]] table.
+    TOML, dedented); `mailbox_extra` and `service_extra` add keys to the [[mailbox]] and
+    [service] tables.
 
     Without servers (or with imap_port/smtp_port) the URLs name those ports, by default port 1
     where nothing listens: enough for commands that never reach a server (ingest,
@@ -134,6 +136,7 @@ def config_text(servers: "MailServers | None" = None, *, name: str = "complaintd
         service.append(f'timezone = "{timezone}"')
     if letters is not None:
         service.append(f'letters = "{letters}"')
+    service += textwrap.dedent(service_extra).strip("\n").splitlines()
     mailbox = [
         'name = "complaints"',
         f'url = "imap://{HOST}:{imap_port}"',
