@@ -113,8 +113,8 @@ bool named_in_substance(std::string_view text, const std::vector<Fired>& hits) {
   return false;
 }
 
-constexpr Name kFlagOrder[] = {flag::kFastTrack, flag::kUnacceptableBehaviour, flag::kStaffConduct, flag::kPersonalData,
-                            flag::kConflictOfInterest, flag::kPersistent};
+constexpr Name kFlagOrder[] = {flag::kFastTrack,    flag::kUnacceptableBehaviour, flag::kStaffConduct,
+                               flag::kPersonalData, flag::kConflictOfInterest,    flag::kPersistent};
 
 }  // namespace
 
@@ -235,15 +235,18 @@ Triager::Triager(const config::TriageConfig& cfg, const config::ProcedureConfig&
     add(named("reviewer.", r.role), m, false);
   }
   flags_ = specs.size();
-  const auto flag = [&](Name rule, const config::FlagRule& f, Name name) {
+  // A flag routes only when its rule names a department.
+  const auto add_flag = [&](Name rule, const config::FlagRule& f, Name name) {
+    const Name note = f.department.empty()
+                          ? Name()
+                          : Name::intern(std::string("flag ").append(name).append(" → ").append(f.department));
     add(rule, f.match, true,
-        {.name = name, .label = flag_label(name), .department = Name::intern(f.department),
-         .note = Name::intern(std::string("flag ").append(name).append(" → ").append(f.department))});
+        {.name = name, .label = flag_label(name), .department = Name::intern(f.department), .note = note});
   };
-  flag("flag.fast_track", rules_.fast_track, flag::kFastTrack);
-  flag("flag.unacceptable_behaviour", rules_.unacceptable_behaviour, flag::kUnacceptableBehaviour);
-  flag("flag.staff_conduct", rules_.staff_conduct, flag::kStaffConduct);
-  flag("flag.personal_data", rules_.personal_data, flag::kPersonalData);
+  add_flag("flag.fast_track", rules_.fast_track, flag::kFastTrack);
+  add_flag("flag.unacceptable_behaviour", rules_.unacceptable_behaviour, flag::kUnacceptableBehaviour);
+  add_flag("flag.staff_conduct", rules_.staff_conduct, flag::kStaffConduct);
+  add_flag("flag.personal_data", rules_.personal_data, flag::kPersonalData);
   intents_ = specs.size();
   add("intent.compliment", rules_.compliment, true);
   add("intent.comment", rules_.comment, true);
@@ -419,7 +422,10 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
 
   // Categories: every one whose rule fired.
   a.categories.reserve(s.categories.size());
-  for (const auto& r : s.categories) a.categories.push_back({wording_[r.rule].name, wording_[r.rule].label, s.copy(s.hits.of(r))});
+  for (const auto& r : s.categories) {
+    const Wording& w = wording_[r.rule];
+    a.categories.push_back({w.name, w.label, s.copy(s.hits.of(r))});
+  }
 
   // Routing: the first route that fires; several departments named in substance make it
   // complex (a street name that happens to be a highways keyword does not).

@@ -104,7 +104,7 @@ class Triager {
   struct Wording {
     Name name, label;  ///< categories, complainant types, out of scope (the topic), flags
     Name department;   ///< routes, flags
-    Name note;         ///< routes, flags: the routing note; out of scope: the intent's reason
+    Name note;         ///< routes, flags with a department: the routing note; out of scope: the intent's reason
     Name where;        ///< out of scope: where to go
   };
   config::TriageConfig rules_;

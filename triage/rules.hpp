@@ -51,7 +51,7 @@ struct ScanInput {
 /// "no", "wasn't"… does not count (intents and safety flags; categories are about what
 /// did *not* happen as often as not, so they are not negatable).
 struct RuleSpec {
-  Name name;
+  Name name;  ///< interned (or a literal) by whoever builds the book, once
   config::MatchRule match;
   bool negatable = false;
 };
