@@ -506,8 +506,11 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     persistent.push_back({"flag.persistent_complainant", "count",
                           std::to_string(in.sender_messages + 1) + " messages from this sender within " +
                               config::to_string(p.within)});
-  if (!persistent.empty()) a.flags.push_back({{flag::kPersistent, flag_label(flag::kPersistent), persistent}, std::nullopt});
-  std::stable_sort(a.flags.begin(), a.flags.end(), [](const FlagDecision& x, const FlagDecision& y) {
+  if (!persistent.empty())
+    a.flags.push_back({{flag::kPersistent, flag_label(flag::kPersistent), std::move(persistent)}, std::nullopt});
+  // Each flag is there once, so no two compare equal: std::sort orders them as a stable
+  // sort would, without the buffer std::stable_sort allocates.
+  std::sort(a.flags.begin(), a.flags.end(), [](const FlagDecision& x, const FlagDecision& y) {
     auto rank = [](Name n) { return std::find(std::begin(kFlagOrder), std::end(kFlagOrder), n) - std::begin(kFlagOrder); };
     return rank(x.name) < rank(y.name);
   });
