@@ -20,11 +20,11 @@ namespace complaintd::triage {
 class Name {
  public:
   constexpr Name() noexcept = default;
-  /// A string literal. Consteval: an array that is not a constant with static storage (a
-  /// local buffer) does not compile.
+  /// A string literal. Consteval: an array without static storage (a local buffer) does
+  /// not compile.
   template <std::size_t N>
   consteval Name(const char (&literal)[N]) noexcept : text_(literal, N - 1) {}
-  /// The text kept for the life of the process; the same text gives the same Name.
+  /// The text kept for the life of the process; the same text interned twice is kept once.
   static Name intern(std::string_view text);
 
   [[nodiscard]] constexpr std::string_view view() const noexcept { return text_; }
