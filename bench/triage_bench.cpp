@@ -100,7 +100,7 @@ void parse_each(benchmark::State& state, const std::vector<std::string>& mail) {
 // `explain`: near misses kept too, as `complaintd explain` asks (ingest does not).
 void triage_each(benchmark::State& state, const std::vector<complaintd::parser::InboundMessage>& mail, bool explain = false) {
   static const auto cfg = big_triage_config();
-  static const complaintd::triage::Triager triager(cfg.triage);
+  static const complaintd::triage::Triager triager(cfg.triage, cfg.procedure);
   state.counters["rules"] = static_cast<double>(triager.rule_count());
   complaintd::triage::AssessInput in;
   in.ctx.own_addresses = {"complaints@example.org"};

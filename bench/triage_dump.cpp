@@ -166,7 +166,7 @@ parser::InboundMessage synthetic(const std::string& body, int i) {
 }
 
 void dump(const std::string& config_name, const config::Config& cfg, const std::vector<std::pair<std::string, parser::InboundMessage>>& mail) {
-  const triage::Triager triager(cfg.triage);
+  const triage::Triager triager(cfg.triage, cfg.procedure);
   triage::AssessInput ingest;
   ingest.ctx.own_addresses = cfg.own_addresses();
   ingest.ctx.own_addresses.push_back("complaints@example.org");

@@ -336,7 +336,7 @@ Result<CaseMessageOutcome> customer_message(store::Tx& tx, const Runtime& rt, co
     tx.insert_event(c.id, now_iso, what, "from " + sender + ": " + shown(msg.subject));
     if (!plan.refused) {
       if (auto r = apply_plan(tx, rt, c.id, plan, now); !r) return r.error();
-      return CaseMessageOutcome{c.reference, what, a.intent.reason};
+      return CaseMessageOutcome{c.reference, what, std::string(a.intent.reason)};
     }
     // Not possible now (e.g. stage 1 has no response yet): the handler reads it instead.
     tx.insert_event(c.id, now_iso, std::string(what) + "-not-granted", *plan.refused);
@@ -354,7 +354,7 @@ Result<CaseMessageOutcome> customer_message(store::Tx& tx, const Runtime& rt, co
                                               {"message_from", sender}};
     if (auto r = tell(tx, rt, c, "customer_followup", *to, fields, now); !r) return r.error();
   }
-  return CaseMessageOutcome{c.reference, "follow-up", a.intent.reason};
+  return CaseMessageOutcome{c.reference, "follow-up", std::string(a.intent.reason)};
 }
 
 }  // namespace

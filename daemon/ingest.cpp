@@ -61,7 +61,7 @@ std::chrono::seconds window_of(const config::Duration& d) {
 template <typename T, typename F>
 std::string joined(const std::vector<T>& items, F name) {
   std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : "\n") + name(i);
+  for (const auto& i : items) s.append(s.empty() ? "" : "\n").append(name(i));
   return s;
 }
 
@@ -164,7 +164,7 @@ Result<IngestOutcome> record(store::Tx& tx, const Runtime& rt, const store::Mess
       if (auto c = handled->reference.empty() ? std::nullopt : tx.find_case(handled->reference)) case_id = c->id;
       tx.set_message_outcome(row, handled->disposition, handled->reason, case_id);
       if (case_id) {
-        for (const auto& f : a.flags) tx.insert_event(*case_id, now_iso, "flag", f.label + " (in a later message)");
+        for (const auto& f : a.flags) tx.insert_event(*case_id, now_iso, "flag", std::string(f.label) + " (in a later message)");
       }
       record(case_id);
       out.kind = IngestOutcome::Kind::kFollowUp;
@@ -213,10 +213,10 @@ Result<IngestOutcome> record(store::Tx& tx, const Runtime& rt, const store::Mess
           decided.flags = *decided.flags + (decided.flags->empty() ? "" : "\n") + "needs-person";
         }
         decided.department = a.routing.department;
-        decided.complainant_type = a.complainant_type ? a.complainant_type->name : std::string();
+        decided.complainant_type = a.complainant_type ? std::string(a.complainant_type->name) : std::string();
         decided.serious = a.serious;
         tx.update_case(case_id, decided);
-        tx.set_message_outcome(row, out_of_scope ? "out-of-scope" : "new-case", t.reason, case_id);
+        tx.set_message_outcome(row, out_of_scope ? "out-of-scope" : "new-case", std::string(t.reason), case_id);
         tx.insert_event(case_id, now_iso, "received",
                         std::string(out_of_scope ? "message" : triage::to_string(a.kind)) + " received from " +
                             plan.customer_address + " (message " +
@@ -261,9 +261,9 @@ Result<IngestOutcome> record(store::Tx& tx, const Runtime& rt, const store::Mess
           const auto c = tx.find_case(ctx.known_references.front());
           case_id = c->id;
           out.reference = c->reference;
-          tx.insert_event(c->id, now_iso, "automatic-message", "not answered: " + t.reason);
+          tx.insert_event(c->id, now_iso, "automatic-message", "not answered: " + std::string(t.reason));
         }
-        tx.set_message_outcome(row, triage::to_string(t.intent), t.reason, case_id);
+        tx.set_message_outcome(row, triage::to_string(t.intent), std::string(t.reason), case_id);
         record(case_id);
         out.kind = IngestOutcome::Kind::kNotAnswered;
         return {};

@@ -25,7 +25,7 @@ Result<std::shared_ptr<const Runtime>> Runtime::load(const std::filesystem::path
                                               std::move(*zone),
                                               triage::ReferenceFormat(loaded.config->service.reference_format),
                                               {}, nullptr});
-  rt->triager = std::make_shared<const triage::Triager>(rt->config.triage);
+  rt->triager = std::make_shared<const triage::Triager>(rt->config.triage, rt->config.procedure);
   // Every template in the folder is loaded and checked; those the procedure can ask for
   // must be there.
   std::set<std::string> names;

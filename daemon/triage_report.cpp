@@ -9,12 +9,13 @@ namespace complaintd::daemon {
 namespace {
 
 // Matched text is the customer's: cleaned of controls before a terminal or a log sees it.
-std::string clean(const std::string& s) { return outbound::sanitize_header_text(s, 200); }
+std::string clean(std::string_view s) { return outbound::sanitize_header_text(s, 200); }
 
-void add(std::vector<store::TriageRow>& out, const std::string& decision, const std::string& value,
+void add(std::vector<store::TriageRow>& out, const std::string& decision, std::string_view value,
          const std::vector<triage::Fired>& because) {
-  if (because.empty()) out.push_back({decision, value, "", "", ""});
-  for (const auto& f : because) out.push_back({decision, value, f.rule, f.how, clean(f.matched)});
+  if (because.empty()) out.push_back({decision, std::string(value), "", "", ""});
+  for (const auto& f : because)
+    out.push_back({decision, std::string(value), std::string(f.rule), std::string(f.how), clean(f.matched)});
 }
 
 std::string fired_json(const std::vector<triage::Fired>& because) {
@@ -47,7 +48,7 @@ std::vector<store::TriageRow> triage_rows(const triage::Assessment& a) {
   for (const auto& c : a.categories) add(out, "category", c.name, c.because);
   if (a.complex) add(out, "complexity", "high", a.complex_because);
   if (a.complainant_type) add(out, "complainant_type", a.complainant_type->name, a.complainant_type->because);
-  add(out, "routing", a.routing.department.empty() ? "-" : a.routing.department, a.routing.because);
+  add(out, "routing", a.routing.department.empty() ? "-" : a.routing.department.view(), a.routing.because);
   for (const auto& f : a.flags) add(out, "flag", f.name, f.because);
   if (a.out_of_scope) add(out, "out_of_scope", a.out_of_scope->name, a.out_of_scope->because);
   return out;
@@ -109,7 +110,7 @@ std::string assessment_text(const triage::Assessment& a) {
   o << "Complexity:  " << (a.complex ? "high" : "low") << "\n" << reasons_text(a.complex_because, "             ");
   if (a.complainant_type)
     o << "Complainant: " << a.complainant_type->name << "\n" << reasons_text(a.complainant_type->because, "             ");
-  o << "Routing:     " << (a.routing.department.empty() ? "-" : a.routing.department);
+  o << "Routing:     " << (a.routing.department.empty() ? "-" : a.routing.department.view());
   if (a.routing.manager) o << ", referral manager " << a.routing.manager->name << " <" << a.routing.manager->address << ">";
   o << "\n             " << clean(a.routing.note) << "\n" << reasons_text(a.routing.because, "             ");
   o << "Flags:       " << (a.flags.empty() ? "none" : "") << "\n";

@@ -84,6 +84,20 @@ bool in_a_name(std::string_view text, std::size_t begin, std::size_t end) {
   return after > end && capitalised_word(text, after);
 }
 
+// Who handles mail no route fired for under `procedure`, and the routing note that says so.
+std::string_view fallback_handler(const config::ProcedureConfig& procedure) {
+  const std::string_view manager = procedure.referral_manager, coordinator = procedure.coordinator;
+  return !manager.empty() ? manager : !coordinator.empty() ? coordinator : "nobody";
+}
+std::string fallback_note(std::string_view handler) {
+  // In one allocation: with a procedure other than the Triager's, most messages make it.
+  constexpr std::string_view kBefore = "no route fired: the procedure's ", kAfter = " handles it";
+  std::string note;
+  note.reserve(kBefore.size() + handler.size() + kAfter.size());
+  note.append(kBefore).append(handler).append(kAfter);
+  return note;
+}
+
 // A route's service is named in substance unless every mention its keywords found is part
 // of a name: an address on "Station Road" is not a complaint about the roads.
 bool named_in_substance(std::string_view text, const std::vector<Fired>& hits) {
@@ -99,12 +113,12 @@ bool named_in_substance(std::string_view text, const std::vector<Fired>& hits) {
   return false;
 }
 
-const char* kFlagOrder[] = {flag::kFastTrack, flag::kUnacceptableBehaviour, flag::kStaffConduct, flag::kPersonalData,
-                            flag::kConflictOfInterest, flag::kPersistent};
+constexpr Name kFlagOrder[] = {flag::kFastTrack,    flag::kUnacceptableBehaviour, flag::kStaffConduct,
+                               flag::kPersonalData, flag::kConflictOfInterest,    flag::kPersistent};
 
 }  // namespace
 
-const char* flag_label(std::string_view name) {
+Name flag_label(std::string_view name) {
   if (name == flag::kUnacceptableBehaviour) return "Unacceptable behaviour";
   if (name == flag::kFastTrack) return "Fast-track incident";
   if (name == flag::kConflictOfInterest) return "Conflict of interest";
@@ -133,8 +147,9 @@ std::optional<config::Person> resolve(const config::Config& cfg, const config::T
 }
 
 std::string describe(const Fired& f) {
-  if (f.how == "count") return f.rule + ": " + f.matched;
-  return f.rule + ": " + f.how + " \"" + f.matched + "\"";
+  std::string s(f.rule);
+  if (f.how == "count") return s.append(": ").append(f.matched);
+  return s.append(": ").append(f.how).append(" \"").append(f.matched).append("\"");
 }
 
 // ---- Triager ----
@@ -179,32 +194,59 @@ struct Triager::Scanned {
   void append(std::vector<Fired>& to, std::span<const Found> found) const { book->append(to, found, text); }
 };
 
-Triager::Triager(const config::TriageConfig& cfg) : rules_(effective_rules(cfg)), book_({}) {
+Triager::Triager(const config::TriageConfig& cfg, const config::ProcedureConfig& procedure)
+    : rules_(effective_rules(cfg)),
+      book_({}),
+      fallback_(Name::intern(fallback_handler(procedure))),
+      fallback_note_(Name::intern(fallback_note(fallback_))) {
   std::vector<RuleSpec> specs;
-  auto add = [&](std::string name, const config::MatchRule& m, bool negatable) {
-    specs.push_back(RuleSpec{std::move(name), m, negatable});
+  const auto add = [&](Name name, const config::MatchRule& m, bool negatable, Wording w = {}) {
+    specs.push_back(RuleSpec{name, m, negatable});
+    wording_.push_back(w);
+  };
+  const auto named = [](std::string_view group, std::string_view name) {
+    return Name::intern(std::string(group).append(name));
   };
   categories_ = specs.size();
-  for (const auto& c : rules_.categories) add("category." + c.name, c.match, false);
+  for (const auto& c : rules_.categories)
+    add(named("category.", c.name), c.match, false, {.name = Name::intern(c.name), .label = Name::intern(c.label)});
   complexity_ = specs.size();
   add("complexity", rules_.complexity, false);
   out_of_scope_ = specs.size();
-  for (const auto& o : rules_.out_of_scope) add("out_of_scope." + o.name, o.match, false);
+  for (const auto& o : rules_.out_of_scope) {
+    const Name topic = Name::intern(o.name);
+    add(named("out_of_scope.", o.name), o.match, false,
+        {.name = topic, .label = topic, .note = Name::intern("about " + o.name + ", which is handled elsewhere"),
+         .where = Name::intern(o.where)});
+  }
   complainant_types_ = specs.size();
-  for (const auto& c : rules_.complainant_types) add("complainant_type." + c.name, c.match, false);
+  for (const auto& c : rules_.complainant_types) {
+    const Name type = Name::intern(c.name);
+    add(named("complainant_type.", c.name), c.match, false, {.name = type, .label = type});
+  }
   routes_ = specs.size();
-  for (const auto& r : rules_.routes) add("route." + r.name, r.match, false);
+  for (const auto& r : rules_.routes)
+    add(named("route.", r.name), r.match, false,
+        {.department = Name::intern(r.department), .note = Name::intern("route " + r.name + " → " + r.department)});
   reviewers_ = specs.size();
   for (const auto& r : rules_.reviewers) {
     config::MatchRule m;
     m.keywords = r.names;
-    add("reviewer." + r.role, m, false);
+    add(named("reviewer.", r.role), m, false);
   }
   flags_ = specs.size();
-  add("flag.fast_track", rules_.fast_track.match, true);
-  add("flag.unacceptable_behaviour", rules_.unacceptable_behaviour.match, true);
-  add("flag.staff_conduct", rules_.staff_conduct.match, true);
-  add("flag.personal_data", rules_.personal_data.match, true);
+  // A flag routes only when its rule names a department.
+  const auto add_flag = [&](Name rule, const config::FlagRule& f, Name name) {
+    const Name note = f.department.empty()
+                          ? Name()
+                          : Name::intern(std::string("flag ").append(name).append(" → ").append(f.department));
+    add(rule, f.match, true,
+        {.name = name, .label = flag_label(name), .department = Name::intern(f.department), .note = note});
+  };
+  add_flag("flag.fast_track", rules_.fast_track, flag::kFastTrack);
+  add_flag("flag.unacceptable_behaviour", rules_.unacceptable_behaviour, flag::kUnacceptableBehaviour);
+  add_flag("flag.staff_conduct", rules_.staff_conduct, flag::kStaffConduct);
+  add_flag("flag.personal_data", rules_.personal_data, flag::kPersonalData);
   intents_ = specs.size();
   add("intent.compliment", rules_.compliment, true);
   add("intent.comment", rules_.comment, true);
@@ -317,7 +359,7 @@ Triage Triager::intent_of(const parser::InboundMessage& msg, const TriageContext
   if (s.flag[kFastTrackRule].empty()) {
     for (const auto& r : s.out_of_scope) {
       t.intent = Intent::kOutOfScope;
-      t.reason = "about " + rules_.out_of_scope[r.rule - out_of_scope_].name + ", which is handled elsewhere";
+      t.reason = wording_[r.rule].note;
       s.append(t.because, s.hits.of(r));
       return t;
     }
@@ -379,25 +421,26 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     a.kind = CaseKind::kComment;
 
   // Categories: every one whose rule fired.
+  a.categories.reserve(s.categories.size());
   for (const auto& r : s.categories) {
-    const auto& c = rules_.categories[r.rule - categories_];
-    a.categories.push_back({c.name, c.label, s.copy(s.hits.of(r))});
+    const Wording& w = wording_[r.rule];
+    a.categories.push_back({w.name, w.label, s.copy(s.hits.of(r))});
   }
 
   // Routing: the first route that fires; several departments named in substance make it
   // complex (a street name that happens to be a highways keyword does not).
-  std::vector<std::string> departments;
+  std::vector<Name> departments;
   for (const auto& fired : s.routes) {
     std::vector<Fired> h = s.copy(s.hits.of(fired));
-    const auto& r = rules_.routes[fired.rule - routes_];
-    if (std::find(departments.begin(), departments.end(), r.department) == departments.end() &&
+    const Wording& w = wording_[fired.rule];
+    if (std::find(departments.begin(), departments.end(), w.department) == departments.end() &&
         named_in_substance(s.text, h))
-      departments.push_back(r.department);
+      departments.push_back(w.department);
     if (!a.routing.department.empty()) continue;
-    a.routing.department = r.department;
-    a.routing.manager = resolve(cfg, r.manager);
+    a.routing.department = w.department;
+    a.routing.manager = resolve(cfg, rules_.routes[fired.rule - routes_].manager);
     a.routing.because = std::move(h);
-    a.routing.note = "route " + r.name + " → " + r.department;
+    a.routing.note = w.note;
   }
 
   // Complexity (high): the wording, several categories or services, or a long message.
@@ -413,30 +456,27 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
   a.complex = !a.complex_because.empty();
 
   if (const auto types = s.complainant_types; !types.empty()) {
-    const auto& name = rules_.complainant_types[types.front().rule - complainant_types_].name;
-    a.complainant_type = Decision{name, name, s.copy(s.hits.of(types.front()))};
+    const Wording& w = wording_[types.front().rule];
+    a.complainant_type = Decision{w.name, w.label, s.copy(s.hits.of(types.front()))};
   }
 
   // Safety and fairness flags. None of them restricts anyone: each tells a person.
-  const std::pair<const config::FlagRule*, const char*> flag_rules[] = {
-      {&rules_.fast_track, flag::kFastTrack},
-      {&rules_.unacceptable_behaviour, flag::kUnacceptableBehaviour},
-      {&rules_.staff_conduct, flag::kStaffConduct},
-      {&rules_.personal_data, flag::kPersonalData}};
-  for (std::size_t i = 0; i < 4; ++i) {
+  const config::FlagRule* const flag_rules[] = {&rules_.fast_track, &rules_.unacceptable_behaviour,
+                                                 &rules_.staff_conduct, &rules_.personal_data};
+  for (std::size_t i = 0; i < kFlagRules; ++i) {
     const auto h = s.flag[i];
     if (h.empty()) continue;
-    const auto& [rule, name] = flag_rules[i];
+    const Wording& w = wording_[flags_ + i];
     FlagDecision f;
-    f.name = name;
-    f.label = flag_label(name);
+    f.name = w.name;
+    f.label = w.label;
     f.because = s.copy(h);
-    f.notify = resolve(cfg, rule->notify);
-    if (!rule->department.empty() && a.routing.department.empty() && f.notify) {
-      a.routing.department = rule->department;
+    f.notify = resolve(cfg, flag_rules[i]->notify);
+    if (!w.department.empty() && a.routing.department.empty() && f.notify) {
+      a.routing.department = w.department;
       a.routing.manager = f.notify;
       a.routing.because = f.because;
-      a.routing.note = std::string("flag ") + name + " → " + rule->department;
+      a.routing.note = w.note;
     }
     a.flags.push_back(std::move(f));
   }
@@ -446,7 +486,7 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     f.name = flag::kConflictOfInterest;
     f.label = flag_label(f.name);
     f.because = s.copy(s.hits.of(fired));
-    f.because.push_back({"reviewer." + r.role, "role", r.role});
+    f.because.push_back({book_.spec(fired.rule).name, "role", r.role});
     if (const auto* role = cfg.role(r.role)) a.conflicted.insert(a.conflicted.end(), role->people.begin(), role->people.end());
     if (!a.alternate_reviewer) a.alternate_reviewer = resolve(cfg, r.alternate);
     if (!a.has_flag(flag::kConflictOfInterest)) a.flags.push_back(std::move(f));
@@ -466,29 +506,31 @@ Assessment Triager::assess(const config::Config& cfg, const parser::InboundMessa
     persistent.push_back({"flag.persistent_complainant", "count",
                           std::to_string(in.sender_messages + 1) + " messages from this sender within " +
                               config::to_string(p.within)});
-  if (!persistent.empty()) a.flags.push_back({{flag::kPersistent, flag_label(flag::kPersistent), persistent}, std::nullopt});
-  std::stable_sort(a.flags.begin(), a.flags.end(), [](const FlagDecision& x, const FlagDecision& y) {
-    auto rank = [](const std::string& n) { return std::find(std::begin(kFlagOrder), std::end(kFlagOrder), n) - std::begin(kFlagOrder); };
+  if (!persistent.empty())
+    a.flags.push_back({{flag::kPersistent, flag_label(flag::kPersistent), std::move(persistent)}, std::nullopt});
+  // Each flag is there once, so no two compare equal: std::sort orders them as a stable
+  // sort would, without the buffer std::stable_sort allocates.
+  std::sort(a.flags.begin(), a.flags.end(), [](const FlagDecision& x, const FlagDecision& y) {
+    auto rank = [](Name n) { return std::find(std::begin(kFlagOrder), std::end(kFlagOrder), n) - std::begin(kFlagOrder); };
     return rank(x.name) < rank(y.name);
   });
   a.serious = a.has_flag(flag::kFastTrack) || a.has_flag(flag::kStaffConduct);
 
   if (a.intent.intent == Intent::kOutOfScope) {
     if (const auto fired = s.out_of_scope; !fired.empty()) {
-      const auto& o = rules_.out_of_scope[fired.front().rule - out_of_scope_];
-      a.out_of_scope = Decision{o.name, o.name, s.copy(s.hits.of(fired.front()))};
-      a.where_to_go = o.where;
+      const Wording& w = wording_[fired.front().rule];
+      a.out_of_scope = Decision{w.name, w.label, s.copy(s.hits.of(fired.front()))};
+      a.where_to_go = w.where;
     }
   }
   if (a.routing.note.empty()) {
-    const std::string_view manager = cfg.procedure.referral_manager, coordinator = cfg.procedure.coordinator;
-    const std::string_view fallback = !manager.empty() ? manager : !coordinator.empty() ? coordinator : "nobody";
-    // Made in one allocation: most messages get this note.
-    constexpr std::string_view kBefore = "no route fired: the procedure's ", kAfter = " handles it";
-    a.routing.note.reserve(kBefore.size() + fallback.size() + kAfter.size());
-    a.routing.note.append(kBefore).append(fallback).append(kAfter);
+    // Most messages get this note: made when the Triager was built, for the procedure it
+    // was given.
+    const std::string_view handler = fallback_handler(cfg.procedure);
+    a.routing.note = handler == fallback_ ? Text(fallback_note_) : Text(fallback_note(handler));
   }
-  if (a.alternate_reviewer) a.routing.note += "; the named reviewer is replaced by " + a.alternate_reviewer->address;
+  if (a.alternate_reviewer)
+    a.routing.note = std::string(a.routing.note).append("; the named reviewer is replaced by ").append(a.alternate_reviewer->address);
   return a;
 }
 
@@ -499,8 +541,8 @@ std::vector<LetterSpec> flag_letters(const config::Config& cfg, const Assessment
   if (a.flags.empty()) return out;
   std::string names, reasons;
   for (const auto& f : a.flags) {
-    names += (names.empty() ? "" : ", ") + f.label;
-    for (const auto& b : f.because) reasons += "- " + f.label + ": " + describe(b) + "\n";
+    names.append(names.empty() ? "" : ", ").append(f.label);
+    for (const auto& b : f.because) reasons.append("- ").append(f.label).append(": ").append(describe(b)).append("\n");
   }
   const bool urgent = a.has_flag(flag::kFastTrack);
   auto letter = [&](const std::string& event, const config::Person& to) {
@@ -535,11 +577,10 @@ Plan out_of_scope_plan(const Assessment& a, Instant now) {
   l.event = "out_of_scope";
   l.template_name = "out_of_scope";
   l.to = Recipient{true, {}};
-  l.fields = {{"where_to_go", a.where_to_go}, {"topic", a.out_of_scope ? a.out_of_scope->name : ""},
-              {"to_customer", "yes"}, {"recipient_name", ""}};
+  const std::string topic(a.out_of_scope ? a.out_of_scope->name : "");
+  l.fields = {{"where_to_go", std::string(a.where_to_go)}, {"topic", topic}, {"to_customer", "yes"}, {"recipient_name", ""}};
   plan.letters.push_back(std::move(l));
-  plan.events.emplace_back("out-of-scope", "handled elsewhere (" + (a.out_of_scope ? a.out_of_scope->name : "") +
-                                               "): the customer is told where to go; closed");
+  plan.events.emplace_back("out-of-scope", "handled elsewhere (" + topic + "): the customer is told where to go; closed");
   return plan;
 }
 
@@ -550,16 +591,21 @@ std::vector<std::pair<std::string, std::string>> triage_events(const Assessment&
     for (const auto& f : b) s += (s.empty() ? "" : "; ") + describe(f);
     return s;
   };
+  auto said = [&](std::string what, const std::vector<Fired>& b) {
+    what += " (" + reasons(b) + ")";
+    return what;
+  };
   out.emplace_back("triage", std::string("intent ") + to_string(a.intent.intent) + ", kind " + to_string(a.kind) +
-                                 ": " + a.intent.reason + (a.intent.because.empty() ? "" : " (" + reasons(a.intent.because) + ")"));
-  if (a.anonymous) out.emplace_back("triage", "anonymous (" + reasons(a.anonymous_because) + ")");
-  for (const auto& c : a.categories) out.emplace_back("triage", "category " + c.name + " (" + reasons(c.because) + ")");
-  if (a.complex) out.emplace_back("triage", "complexity high (" + reasons(a.complex_because) + ")");
+                                 ": " + std::string(a.intent.reason) +
+                                 (a.intent.because.empty() ? "" : " (" + reasons(a.intent.because) + ")"));
+  if (a.anonymous) out.emplace_back("triage", said("anonymous", a.anonymous_because));
+  for (const auto& c : a.categories) out.emplace_back("triage", said(std::string("category ").append(c.name), c.because));
+  if (a.complex) out.emplace_back("triage", said("complexity high", a.complex_because));
   if (a.complainant_type)
-    out.emplace_back("triage", "complainant type " + a.complainant_type->name + " (" + reasons(a.complainant_type->because) + ")");
-  out.emplace_back("triage", "routing: " + a.routing.note +
+    out.emplace_back("triage", said(std::string("complainant type ").append(a.complainant_type->name), a.complainant_type->because));
+  out.emplace_back("triage", std::string("routing: ").append(a.routing.note) +
                                  (a.routing.because.empty() ? "" : " (" + reasons(a.routing.because) + ")"));
-  for (const auto& f : a.flags) out.emplace_back("flag", f.label + " (" + reasons(f.because) + ")");
+  for (const auto& f : a.flags) out.emplace_back("flag", said(std::string(f.label), f.because));
   return out;
 }
 

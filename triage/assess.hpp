@@ -18,20 +18,22 @@ namespace complaintd::triage {
 
 /// Flag names, as stored on the case and in letters.
 namespace flag {
-inline constexpr const char* kUnacceptableBehaviour = "unacceptable_behaviour";
-inline constexpr const char* kFastTrack = "fast_track";
-inline constexpr const char* kConflictOfInterest = "conflict_of_interest";
-inline constexpr const char* kStaffConduct = "staff_conduct";
-inline constexpr const char* kPersonalData = "personal_data";
-inline constexpr const char* kPersistent = "persistent_complainant";
+inline constexpr Name kUnacceptableBehaviour = "unacceptable_behaviour";
+inline constexpr Name kFastTrack = "fast_track";
+inline constexpr Name kConflictOfInterest = "conflict_of_interest";
+inline constexpr Name kStaffConduct = "staff_conduct";
+inline constexpr Name kPersonalData = "personal_data";
+inline constexpr Name kPersistent = "persistent_complainant";
 }  // namespace flag
 
 /// For people: "Fast-track incident".
-const char* flag_label(std::string_view name);
+Name flag_label(std::string_view name);
 
+// The words of a decision are Names (the config's, interned when the Triager is built, or
+// literals): a message copies none of them.
 struct Decision {
-  std::string name;   ///< what was decided ("service_delivery", "apprentice", "fast_track" …)
-  std::string label;  ///< for people
+  Name name;   ///< what was decided ("service_delivery", "apprentice", "fast_track" …)
+  Name label;  ///< for people
   std::vector<Fired> because;
 };
 
@@ -40,10 +42,10 @@ struct FlagDecision : Decision {
 };
 
 struct Routing {
-  std::string department;
+  Name department;
   std::optional<config::Person> manager;  ///< the routed referral manager
   std::vector<Fired> because;
-  std::string note;  ///< in words, including the fallback when no rule fired
+  Text note;  ///< in words, including the fallback when no rule fired
 };
 
 struct Assessment {
@@ -61,7 +63,7 @@ struct Assessment {
   std::vector<config::Person> conflicted;         ///< named in the complaint: may not handle it
   std::optional<config::Person> alternate_reviewer;
   std::optional<Decision> out_of_scope;
-  std::string where_to_go;  ///< for out of scope
+  Name where_to_go;  ///< for out of scope
   std::vector<Fired> near_misses;  ///< keyword matches dropped for negation or an exclude phrase; only with AssessInput::explain
 
   [[nodiscard]] bool has_flag(std::string_view name) const;
@@ -81,7 +83,9 @@ struct AssessInput {
 /// The config's [triage] compiled: built once per config load, immutable, shared.
 class Triager {
  public:
-  explicit Triager(const config::TriageConfig& rules);
+  /// `procedure`: the one assess will be given, whose fallback routing note is then made
+  /// here once (with another, it is made per message).
+  explicit Triager(const config::TriageConfig& rules, const config::ProcedureConfig& procedure = {});
 
   Assessment assess(const config::Config& cfg, const parser::InboundMessage& msg, const AssessInput& in) const;
   /// Only the intent (what classify() does with the built-in rules).
@@ -96,8 +100,17 @@ class Triager {
                bool want_near_misses) const;
   Triage intent_of(const parser::InboundMessage& msg, const TriageContext& ctx, const Scanned& s) const;
 
+  /// What the decisions of each rule of book_ say, interned once here.
+  struct Wording {
+    Name name, label;  ///< categories, complainant types, out of scope (the topic), flags
+    Name department;   ///< routes, flags
+    Name note;         ///< routes, flags with a department: the routing note; out of scope: the intent's reason
+    Name where;        ///< out of scope: where to go
+  };
   config::TriageConfig rules_;
   RuleBook book_;
+  std::vector<Wording> wording_;
+  Name fallback_, fallback_note_;  ///< who handles unrouted mail under the procedure given, and the note
   // Where each group of rules starts in book_.
   std::size_t categories_ = 0, complexity_ = 0, out_of_scope_ = 0, complainant_types_ = 0, routes_ = 0,
               reviewers_ = 0, flags_ = 0, intents_ = 0;

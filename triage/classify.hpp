@@ -38,7 +38,7 @@ struct TriageContext {
 
 struct Triage {
   Intent intent = Intent::kNewComplaint;
-  std::string reason;                        ///< which rule decided, in words
+  Text reason;                               ///< which rule decided, in words
   std::optional<std::string> case_reference;  ///< the existing case (follow-up, next stage, withdrawal, manager reply)
   std::optional<parser::Address> reply_to;   ///< who a letter would go to
   std::vector<Fired> because;                ///< the rules that fired and the text they matched

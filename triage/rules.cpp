@@ -552,15 +552,13 @@ std::span<const Found> Hits::operator[](std::size_t i) const {
 }
 
 Fired RuleBook::fired(const Found& f, std::string_view text) const {
-  const std::string& rule = rules_[f.rule].spec.name;
-  // Views, not C strings: their length is known, with no strlen per reason.
-  using namespace std::string_view_literals;
+  const Name rule = rules_[f.rule].spec.name;
   switch (f.how) {
-    case Found::How::kKeyword: return {rule, std::string("keyword"sv), excerpt(text, f.begin, f.end)};
-    case Found::How::kPattern: return {rule, std::string("pattern"sv), excerpt(text, f.begin, f.end)};
-    case Found::How::kAddress: return {rule, std::string("address"sv), *f.value};
-    case Found::How::kDomain: return {rule, std::string("domain"sv), *f.value};
-    case Found::How::kMailbox: return {rule, std::string("mailbox"sv), *f.value};
+    case Found::How::kKeyword: return {rule, "keyword", excerpt(text, f.begin, f.end)};
+    case Found::How::kPattern: return {rule, "pattern", excerpt(text, f.begin, f.end)};
+    case Found::How::kAddress: return {rule, "address", *f.value};
+    case Found::How::kDomain: return {rule, "domain", *f.value};
+    case Found::How::kMailbox: return {rule, "mailbox", *f.value};
   }
   return {rule, "", ""};
 }

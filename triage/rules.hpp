@@ -26,15 +26,16 @@
 
 #include "config/config.hpp"
 #include "triage/keyword_trie.hpp"
+#include "triage/name.hpp"
 
 
 namespace complaintd::triage {
 
 /// Why a rule fired: its name, how (keyword, pattern, domain, address, mailbox, count…)
-/// and the text that matched.
+/// and the text that matched (an excerpt: short, mostly within std::string's own buffer).
 struct Fired {
-  std::string rule;
-  std::string how;
+  Name rule;
+  Name how;
   std::string matched;
   bool operator==(const Fired&) const = default;
 };
@@ -50,7 +51,7 @@ struct ScanInput {
 /// "no", "wasn't"… does not count (intents and safety flags; categories are about what
 /// did *not* happen as often as not, so they are not negatable).
 struct RuleSpec {
-  std::string name;
+  Name name;  ///< interned (or a literal) by whoever builds the book, once
   config::MatchRule match;
   bool negatable = false;
 };

@@ -206,7 +206,7 @@ TEST_F(Assess, FollowUpBySubjectThreadOrBody) {
   auto a = run(mail("Re: Bins", "Any news?"));
   EXPECT_EQ(a.intent.intent, Intent::kFollowUp);
   EXPECT_EQ(a.intent.case_reference, "CMP-2026-000002");
-  EXPECT_NE(a.intent.reason.find("In-Reply-To"), std::string::npos);
+  EXPECT_NE(a.intent.reason.view().find("In-Reply-To"), std::string::npos);
   in.ctx.thread_references.clear();
   in.ctx.body_references = {"CMP-2026-000003"};
   a = run(mail("Bins", "My reference is CMP-2026-000003. Any news?"));
@@ -396,7 +396,18 @@ TEST_F(Assess, NoRouteFallsBackToTheProcedure) {
   const auto a = run(mail("Noise", "The noise from the depot is unbearable."));
   EXPECT_TRUE(a.routing.department.empty());
   EXPECT_FALSE(a.routing.manager);
-  EXPECT_NE(a.routing.note.find("coordinator"), std::string::npos);
+  EXPECT_NE(a.routing.note.view().find("coordinator"), std::string::npos);
+}
+
+// The fallback note is made once for the procedure the Triager was built with, and per
+// message for any other: the same words either way.
+TEST_F(Assess, FallbackNoteFollowsTheProcedureGiven) {
+  const auto m = mail("Noise", "The noise from the depot is unbearable.");
+  const Triager built_with(cfg.triage, cfg.procedure);
+  EXPECT_EQ(built_with.assess(cfg, m, in).routing.note, run(m).routing.note);
+  auto other = cfg;
+  other.procedure.referral_manager = "complaints_manager";
+  EXPECT_EQ(built_with.assess(other, m, in).routing.note, "no route fired: the procedure's complaints_manager handles it");
 }
 
 TEST_F(Assess, ComplainantTypeByDomainAddressOrWording) {
@@ -424,7 +435,7 @@ TEST_F(Assess, FastTrackIncidentTellsTheSeniorRoleAtOnce) {
 struct NearMiss {
   const char* name;
   const char* text;
-  const char* flag;
+  Name flag;
 };
 
 class FlagNearMisses : public Fixture, public ::testing::WithParamInterface<NearMiss> {};
@@ -452,7 +463,7 @@ INSTANTIATE_TEST_SUITE_P(
 struct Hit {
   const char* name;
   const char* text;
-  const char* flag;
+  Name flag;
 };
 
 class FlagHits : public Fixture, public ::testing::WithParamInterface<Hit> {};

@@ -50,7 +50,7 @@ TEST_P(MachineMail, IsNeverAnswered) {
   m.machine = parser::machine_verdict(m);  // as parse() does: triage reads the parser's verdict
   const auto t = classify(m, ctx());
   EXPECT_EQ(t.intent, Intent::kMachineMail);
-  EXPECT_NE(t.reason.find(GetParam().reason_part), std::string::npos) << t.reason;
+  EXPECT_NE(t.reason.view().find(GetParam().reason_part), std::string::npos) << t.reason;
 }
 
 INSTANTIATE_TEST_SUITE_P(

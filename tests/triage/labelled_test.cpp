@@ -88,10 +88,10 @@ TEST(LabelledSet, PrecisionAndRecallPerLabel) {
     for (const auto* name : {"new-complaint", "compliment", "comment", "follow-up", "next-stage", "withdrawal",
                              "machine-mail"})
       count(intents[name], l.intent == name, got == name);
-    if (got != l.intent) misses.push_back(l.file + ": intent " + got + ", expected " + l.intent + " (" + a.intent.reason + ")");
+    if (got != l.intent) misses.push_back(l.file + ": intent " + got + ", expected " + l.intent + " (" + std::string(a.intent.reason) + ")");
     if (l.intent == "new-complaint") {
       std::set<std::string> found;
-      for (const auto& c : a.categories) found.insert(c.name);
+      for (const auto& c : a.categories) found.emplace(c.name);
       for (const auto* name : {"service_delivery", "policy_decision", "refusal_misleading", "impoliteness",
                                "personal_information"}) {
         count(categories[name], l.categories.count(name) > 0, found.count(name) > 0);

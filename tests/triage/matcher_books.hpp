@@ -15,11 +15,11 @@ namespace complaintd::triage {
 inline std::vector<RuleSpec> builtin_specs(bool force_re2) {
   const auto& t = builtin_rules();
   std::vector<RuleSpec> specs;
-  const auto add = [&](std::string name, config::MatchRule m, bool negatable) {
+  const auto add = [&](const std::string& name, config::MatchRule m, bool negatable) {
     // "‽‽" is in no text checked (fuzz/triage_fuzz skips those), is not ASCII, and so keeps
     // the whole rule on RE2.
     if (force_re2 && !m.keywords.empty()) m.keywords.push_back("\xE2\x80\xBD\xE2\x80\xBD");
-    specs.push_back(RuleSpec{std::move(name), std::move(m), negatable});
+    specs.push_back(RuleSpec{Name::intern(name), std::move(m), negatable});
   };
   for (const auto& c : t.categories) add("category." + c.name, c.match, false);
   add("complexity", t.complexity, false);

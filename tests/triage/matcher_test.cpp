@@ -127,7 +127,7 @@ TEST(PatternTriggers, FireExactlyAsEachPatternOnItsOwnWould) {
     config::MatchRule m;
     m.patterns = {patterns[i]};
     if (i == 0) m.keywords = {"housing", "ref*"};  // triggers share the trie with keywords
-    specs.push_back(RuleSpec{"p" + std::to_string(i), m, false});
+    specs.push_back(RuleSpec{Name::intern("p" + std::to_string(i)), m, false});
   }
   ASSERT_FALSE(pattern_triggers(patterns[0]).empty());
   ASSERT_TRUE(pattern_triggers(patterns.back()).empty());
@@ -159,7 +159,7 @@ TEST(PatternTriggers, FireExactlyAsEachPatternOnItsOwnWould) {
       if (re.Match(text, 0, text.size(), RE2::UNANCHORED, &m, 1)) {
         std::string shown(m.data(), std::min<std::size_t>(m.size(), 120));
         for (auto& c : shown) c = (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-        want.push_back({"p" + std::to_string(i), "pattern", shown});
+        want.push_back({book.spec(i).name, "pattern", shown});
         ++matched;
       }
       std::vector<Fired> got;
