@@ -4,7 +4,7 @@
 // Date, Message-ID and a text/plain body). Every delivered message also carries what the
 // sending provider and our own MX and Dovecot added: Return-Path, Delivered-To, three
 // Received, Authentication-Results, two DKIM signatures, the provider's X- headers (about
-// 3 KB, the shape of a webmail provider's mail; every value invented, every domain
+// 3.5 KB, the shape of a webmail provider's mail; every value invented, every domain
 // example.*). Webmail and the common desktop clients also send the text twice, as
 // multipart/alternative: text/plain and text/html, each quoted-printable.
 // triage_bench measures parse and triage on these (issue 5's ratio on mail as it arrives);

@@ -1,14 +1,15 @@
 // Triage throughput with a 200-rule config against parse time on the same mail: the 346
 // messages of the labelled set (tests/data/triage), parsed once per iteration of
 // BM_ParseLabelledSet and triaged once per iteration of BM_TriageLabelledSet. Items are
-// messages, so items_per_second compare directly; the target is triage under 10% of parse.
+// messages, so items_per_second compare directly; the target is triage under 10% of the
+// parse of mail as it arrives (the Delivered sets; docs/PERFORMANCE.md, "Mail as it arrives").
 // The labelled set is short texts with few headers; BM_*Generated are parse_bench's 200
 // generated complaints (about 1.9 KB with their headers and a quoted reply), every word a
 // complaint's. With COMPLAINTD_BENCH_CORPUS naming a directory of .eml files (e.g. the
 // real third-party mail in /work/shared/corpus: bounces, list posts, MIME oddities),
 // BM_*Corpus measure that mail too; the project does not ship such a corpus.
 // BM_*Delivered* are the labelled set as it arrives in an INBOX (bench/delivered_mail.hpp):
-// the same texts under the ~3 KB of headers every delivered message carries, sent as
+// the same texts under the ~3.5 KB of headers every delivered message carries, sent as
 // text/plain (Plain) or, as webmail sends it, as text/plain and text/html (Alternative).
 
 #include <benchmark/benchmark.h>
