@@ -80,10 +80,8 @@ int cmd_run(const std::string& config_path, bool once) {
 
 int cmd_tick(const std::string& config_path, const std::string& at_text) {
   std::optional<triage::Instant> at;
-  if (!read_instant(at_text, at) || !at) {
-    if (!at) std::cerr << "--at: an instant is required\n";
-    return kExitUsage;
-  }
+  if (at_text.empty()) std::cerr << "--at: an instant is required\n";
+  if (at_text.empty() || !read_instant(at_text, at)) return kExitUsage;
   auto rt = load_or_report(config_path);
   if (!rt) return kExitConfig;
   init_logging(rt->config.service.log_level);
