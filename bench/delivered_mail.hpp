@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "bench/generated_mail.hpp"
+#include "outbound/letter.hpp"
 
 namespace complaintd::bench {
 
@@ -44,33 +45,6 @@ inline std::string dkim(Lcg& rng, std::string_view name, std::string_view domain
          "        h=to:subject:message-id:date:from:mime-version:from:to:cc:subject\r\n"
          "         :date:message-id:reply-to;\r\n        bh=" +
          base64ish(rng, 43) + "=;\r\n        b=" + folded_signature(rng) + "==\r\n";
-}
-
-// RFC 2045 quoted-printable of UTF-8 text with CRLF lines: = and bytes outside printable
-// ASCII escaped, trailing whitespace escaped, lines soft-broken before 76 characters.
-inline std::string quoted_printable(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  std::size_t column = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      out += "\r\n";
-      column = 0;
-      ++i;
-      continue;
-    }
-    const bool line_end = i + 1 == text.size() || text[i + 1] == '\r';
-    const bool plain = (c >= 33 && c <= 126 && c != '=') || (c == ' ' && !line_end);
-    const std::string piece = plain ? std::string(1, static_cast<char>(c)) : std::string{'=', kHex[c >> 4], kHex[c & 15]};
-    if (column + piece.size() > 75) {
-      out += "=\r\n";
-      column = 0;
-    }
-    out += piece;
-    column += piece.size();
-  }
-  return out;
 }
 
 // The body as a webmail client writes its HTML: a div per line, an empty one per blank line.
@@ -169,13 +143,13 @@ inline std::string delivered(std::string_view bare, int n, Sent sent) {
 
   if (sent == Sent::kPlain)
     return out + "Content-Type: text/plain; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
-           quoted_printable(body);
+           outbound::quoted_printable(body);
   const std::string boundary = "000000000000a1b2c3d4e5f6" + id;
   return out + "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n--" + boundary +
          "\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
-         quoted_printable(body) + "\r\n--" + boundary +
+         outbound::quoted_printable(body) + "\r\n--" + boundary +
          "\r\nContent-Type: text/html; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
-         quoted_printable(html_of(body)) + "\r\n--" + boundary + "--\r\n";
+         outbound::quoted_printable(html_of(body)) + "\r\n--" + boundary + "--\r\n";
 }
 
 }  // namespace complaintd::bench

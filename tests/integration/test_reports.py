@@ -269,6 +269,10 @@ class Reports(harness.MailTestCase):
                                   capture_output=True, text=True)
         r = run("tick", "--at", "next tuesday")
         self.assertEqual(r.returncode, 64, r.stderr)        # docs/OPERATIONS.md: a bad value
+        # What the command-line parser itself refuses is a usage error too (man page, EXIT STATUS).
+        for args in (["explain", "--format", "xml"], ["cases", "list", "--no-such-option"], ["report"]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 64, (args, r.stderr))
         r = run("quarantine", "show", "999999")
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("no quarantined message #999999", r.stderr)
